@@ -1,0 +1,307 @@
+package dev.podswitch.control;
+
+import dev.podswitch.dataplane.Frame;
+import dev.podswitch.dataplane.NodeDatapath;
+import dev.podswitch.dataplane.forward.ForwardingTable;
+import dev.podswitch.dataplane.forward.LocalEndpoint;
+import dev.podswitch.dataplane.port.MemoryPort;
+import dev.podswitch.dataplane.port.endpoint.ProbeRegistry;
+import dev.podswitch.dataplane.port.endpoint.ServedPorts;
+import dev.podswitch.dataplane.port.endpoint.VirtualEndpoint;
+import dev.podswitch.dataplane.port.tunnel.EpollUnderlay;
+import dev.podswitch.dataplane.port.tunnel.MemoryUnderlay;
+import dev.podswitch.dataplane.port.tunnel.VxlanUnderlay;
+import dev.podswitch.dataplane.stats.DistinctErrorLog;
+import dev.podswitch.ipam.ClusterIpam;
+import dev.podswitch.ipam.PodIpLease;
+import dev.podswitch.ipam.cidr.Ipv4;
+import dev.podswitch.ipam.cidr.Ipv4Cidr;
+import dev.podswitch.ipam.store.InMemoryIpamStore;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * A whole cluster in one JVM (the emulated mode): one {@link NodeDatapath} per node joined by a
+ * VXLAN underlay, pods and external hosts as {@link VirtualEndpoint}s on memory ports, pod IPs
+ * from {@link ClusterIpam}. It is the control plane for all its nodes: every change rebuilds each
+ * node's {@link ForwardingTable} and publishes it. All calls, and the node agents' work, run on
+ * the caller's thread ({@link #runUntilIdle()}); only a UDP underlay adds its receive thread.
+ */
+public final class EmulatedCluster implements AutoCloseable
+{
+    private static final int MAC_PREFIX = 0x0A58;
+
+    private final ClusterOptions options;
+    private final ClusterIpam ipam;
+    private final VxlanUnderlay underlay;
+    private final DistinctErrorLog errors = new DistinctErrorLog();
+    private final ProbeRegistry probes = new ProbeRegistry();
+    private final Map<String, EmulatedNode> nodeByName = new LinkedHashMap<>();
+    private final Map<String, Attachment> attachmentByName = new LinkedHashMap<>();
+    private long generation;
+
+    private EmulatedCluster(final ClusterOptions options, final VxlanUnderlay underlay, final int vtepBase)
+    {
+        this.options = options;
+        this.underlay = underlay;
+        this.ipam = new ClusterIpam(new InMemoryIpamStore(), options.clusterCidr(), options.nodePrefixLength());
+        int index = 0;
+        for (final String name : options.nodes())
+        {
+            final Ipv4Cidr podCidr = ipam.nodeSubnet(name);
+            final int gatewayIp = ipam.gateway(name);
+            final long gatewayMac = macFor(gatewayIp);
+            final int vtepIp = vtepBase + index + 1;
+            final ForwardingTable empty = new ForwardingTable(0, gatewayIp, gatewayMac, options.nodePrefixLength(),
+                options.clusterCidr().network(), options.clusterCidr().prefixLength(), NodeDatapath.TUNNEL_PORT_ID,
+                options.vni(), List.of(), List.of(), List.of());
+            final NodeDatapath datapath = new NodeDatapath(name, options.ringSize(), Frame.EMULATED_CAPACITY, vtepIp,
+                options.vni(), underlay, empty, errors);
+            nodeByName.put(name, new EmulatedNode(name, index, podCidr, gatewayIp, gatewayMac, vtepIp, datapath));
+            index++;
+        }
+        publishTables();
+    }
+
+    public static EmulatedCluster create(final ClusterOptions options)
+    {
+        if (options.underlay() == ClusterOptions.Underlay.MEMORY)
+        {
+            return new EmulatedCluster(options, new MemoryUnderlay(), Ipv4.parse("127.1.0.0"));
+        }
+        // Loopback addresses 127.a.b.n: a random /24 per cluster, so parallel runs never share a VTEP.
+        final ThreadLocalRandom random = ThreadLocalRandom.current();
+        final int vtepBase = (127 << 24) | (random.nextInt(2, 255) << 16) | (random.nextInt(1, 255) << 8);
+        final EpollUnderlay udp = new EpollUnderlay();
+        try
+        {
+            return new EmulatedCluster(options, udp, vtepBase);
+        }
+        catch (final RuntimeException bindFailed)
+        {
+            udp.close();
+            throw bindFailed;
+        }
+    }
+
+    /** Pods, hosts and gateways get {@code 0a:58:} + their IPv4 address, as the CNI bridge plugin does. */
+    public static long macFor(final int ip)
+    {
+        return ((long)MAC_PREFIX << 32) | (ip & 0xFFFF_FFFFL);
+    }
+
+    public ClusterOptions options()
+    {
+        return options;
+    }
+
+    public Map<String, EmulatedNode> nodes()
+    {
+        return Collections.unmodifiableMap(nodeByName);
+    }
+
+    public EmulatedNode node(final String name)
+    {
+        final EmulatedNode node = nodeByName.get(name);
+        if (node == null)
+        {
+            throw new IllegalArgumentException("no node " + name + " in this cluster; nodes: " + nodeByName.keySet());
+        }
+        return node;
+    }
+
+    public Map<String, Attachment> attachments()
+    {
+        return Collections.unmodifiableMap(attachmentByName);
+    }
+
+    public Attachment attachment(final String name)
+    {
+        return attachmentByName.get(name);
+    }
+
+    public ProbeRegistry probes()
+    {
+        return probes;
+    }
+
+    public VxlanUnderlay underlay()
+    {
+        return underlay;
+    }
+
+    public DistinctErrorLog errors()
+    {
+        return errors;
+    }
+
+    /**
+     * Attaches a pod: an IP from the node's pod CIDR (or the fixed one asked for), a memory port,
+     * and a virtual endpoint that has resolved its gateway when this returns.
+     *
+     * @param fixedIp the IP to use, or 0 for the next one IPAM hands out.
+     */
+    public Attachment addPod(final String name, final String nodeName, final int fixedIp, final ServedPorts served)
+    {
+        final EmulatedNode node = node(nodeName);
+        final String containerId = containerId(name);
+        final PodIpLease lease = fixedIp == 0
+            ? ipam.allocate(nodeName, containerId, "eth0")
+            : ipam.allocate(nodeName, containerId, "eth0", fixedIp);
+        return attach(name, LocalEndpoint.Kind.POD, node, lease.ip(), served);
+    }
+
+    /** Attaches an external host (outside the cluster CIDR) to a node's uplink. */
+    public Attachment addHost(final String name, final String nodeName, final int ip, final ServedPorts served)
+    {
+        if (options.clusterCidr().contains(ip))
+        {
+            throw new IllegalArgumentException("host " + name + " has IP " + Ipv4.format(ip) + " inside the cluster CIDR "
+                + options.clusterCidr() + "; hosts live outside it");
+        }
+        return attach(name, LocalEndpoint.Kind.HOST, node(nodeName), ip, served);
+    }
+
+    private Attachment attach(final String name, final LocalEndpoint.Kind kind, final EmulatedNode node, final int ip,
+        final ServedPorts served)
+    {
+        if (attachmentByName.containsKey(name))
+        {
+            throw new IllegalArgumentException(name + " is already attached");
+        }
+        final long mac = macFor(ip);
+        final VirtualEndpoint endpoint = new VirtualEndpoint(name, mac, ip, node.gatewayIp(), served, probes,
+            Frame.EMULATED_CAPACITY);
+        final NodeDatapath datapath = node.datapath();
+        final MemoryPort port = datapath.addMemoryPort(name, endpoint);
+        endpoint.link((frame, offset, length) -> datapath.ring().offer(port.id(), frame, offset, length));
+        final Attachment attachment = new Attachment(name, kind, node, ip, mac, port, endpoint);
+        attachmentByName.put(name, attachment);
+        publishTables();
+        endpoint.resolveGateway();
+        runUntilIdle();
+        return attachment;
+    }
+
+    /** Detaches a pod or host and releases its IP; its port is gone from the next batch on. */
+    public void remove(final String name)
+    {
+        final Attachment attachment = attachmentByName.remove(name);
+        if (attachment == null)
+        {
+            return;
+        }
+        publishTables();
+        attachment.node().datapath().removePort(attachment.port().id());
+        if (attachment.kind() == LocalEndpoint.Kind.POD)
+        {
+            ipam.release(attachment.node().name(), containerId(name), "eth0");
+        }
+    }
+
+    private static String containerId(final String podName)
+    {
+        return "emulated-" + podName.replace('/', '-');
+    }
+
+    /** Rebuilds and publishes every node's forwarding table from the attachments. */
+    private void publishTables()
+    {
+        generation++;
+        for (final EmulatedNode node : nodeByName.values())
+        {
+            final List<LocalEndpoint> locals = new ArrayList<>();
+            final List<ForwardingTable.RemoteRoute> remoteHosts = new ArrayList<>();
+            for (final Attachment attachment : attachmentByName.values())
+            {
+                if (attachment.node() == node)
+                {
+                    locals.add(attachment.binding());
+                }
+                else if (attachment.kind() == LocalEndpoint.Kind.HOST)
+                {
+                    remoteHosts.add(new ForwardingTable.RemoteRoute(attachment.ip(), remoteNode(attachment.node())));
+                }
+            }
+            final List<ForwardingTable.RemoteRoute> remoteSubnets = new ArrayList<>();
+            for (final EmulatedNode other : nodeByName.values())
+            {
+                if (other != node)
+                {
+                    remoteSubnets.add(new ForwardingTable.RemoteRoute(other.podCidr().network(), remoteNode(other)));
+                }
+            }
+            node.datapath().publish(new ForwardingTable(generation, node.gatewayIp(), node.gatewayMac(),
+                options.nodePrefixLength(), options.clusterCidr().network(), options.clusterCidr().prefixLength(),
+                NodeDatapath.TUNNEL_PORT_ID, options.vni(), locals, remoteSubnets, remoteHosts));
+        }
+    }
+
+    private static ForwardingTable.RemoteNode remoteNode(final EmulatedNode node)
+    {
+        return new ForwardingTable.RemoteNode(node.name(), node.vtepIp(), node.gatewayMac());
+    }
+
+    /**
+     * Runs every node's pipeline until nothing is left to do anywhere: rings empty and no VXLAN
+     * packet in flight on the underlay. In-memory this is exact; over UDP it waits for the
+     * datagrams it sent to arrive, up to a deadline (loopback does not lose them unless a socket
+     * buffer overflows).
+     *
+     * @return false if the deadline passed with work still in flight.
+     */
+    public boolean runUntilIdle()
+    {
+        final long deadlineNs = System.nanoTime() + 5_000_000_000L;
+        int quietRounds = 0;
+        while (true)
+        {
+            int work = 0;
+            for (final EmulatedNode node : nodeByName.values())
+            {
+                work += node.datapath().doWork();
+            }
+            if (work > 0)
+            {
+                quietRounds = 0;
+                continue;
+            }
+            if (underlay.sentCount() == underlay.deliveredCount() && allRingsEmpty())
+            {
+                if (++quietRounds >= 2)
+                {
+                    return true;
+                }
+                continue;
+            }
+            if (System.nanoTime() > deadlineNs)
+            {
+                return false;
+            }
+            Thread.onSpinWait();
+        }
+    }
+
+    private boolean allRingsEmpty()
+    {
+        for (final EmulatedNode node : nodeByName.values())
+        {
+            if (!node.datapath().isIdle())
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    @Override
+    public void close()
+    {
+        underlay.close();
+    }
+}

@@ -1,0 +1,90 @@
+package dev.podswitch.dataplane;
+
+import com.lmax.disruptor.BlockingWaitStrategy;
+import com.lmax.disruptor.EventPoller;
+import com.lmax.disruptor.InsufficientCapacityException;
+import com.lmax.disruptor.RingBuffer;
+import dev.podswitch.dataplane.stats.DatapathCounters;
+import dev.podswitch.dataplane.stats.DropReason;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * A node's receive ring: an LMAX Disruptor ring buffer of preallocated {@link Frame} slots, fed by
+ * every port of the node (multi-producer) and drained by the node's pipeline through an
+ * {@link EventPoller}, so the pipeline runs inside whatever agent loop owns the node. A full ring
+ * is a counted drop at receive and never blocks the producer, which may be another node's thread.
+ */
+public final class FrameRing
+{
+    private final RingBuffer<Frame> ring;
+    private final EventPoller<Frame> poller;
+    private final DatapathCounters counters;
+
+    public FrameRing(final int size, final int frameCapacity, final DatapathCounters counters)
+    {
+        this.ring = RingBuffer.createMultiProducer(() -> new Frame(frameCapacity), size, new BlockingWaitStrategy());
+        this.poller = ring.newPoller();
+        this.ring.addGatingSequences(poller.getSequence());
+        this.counters = counters;
+    }
+
+    /**
+     * Claims a slot for a producer to fill in place.
+     *
+     * @return the slot's sequence, or -1 (counted as {@link DropReason#RING_FULL}) when full.
+     */
+    public long tryClaim()
+    {
+        try
+        {
+            return ring.tryNext();
+        }
+        catch (final InsufficientCapacityException full)
+        {
+            // Disruptor throws a shared, stackless instance: no allocation on this path.
+            counters.received();
+            counters.dropped(DropReason.RING_FULL);
+            return -1;
+        }
+    }
+
+    public Frame slot(final long sequence)
+    {
+        return ring.get(sequence);
+    }
+
+    public void publish(final long sequence)
+    {
+        ring.publish(sequence);
+    }
+
+    /** Copies a frame in and publishes it; false when the ring is full (already counted). */
+    public boolean offer(final int inPortId, final MemorySegment source, final long offset, final int length)
+    {
+        final long sequence = tryClaim();
+        if (sequence < 0)
+        {
+            return false;
+        }
+        final Frame frame = ring.get(sequence);
+        MemorySegment.copy(source, offset, frame.segment(), 0, length);
+        frame.length(length);
+        frame.inPortId(inPortId);
+        ring.publish(sequence);
+        return true;
+    }
+
+    /** Hands every published frame to {@code handler}; returns how many it saw. */
+    public int drain(final EventPoller.Handler<Frame> handler) throws Exception
+    {
+        final long before = poller.getSequence().get();
+        poller.poll(handler);
+        return (int)(poller.getSequence().get() - before);
+    }
+
+    public boolean isEmpty()
+    {
+        return ring.getCursor() == poller.getSequence().get();
+    }
+}

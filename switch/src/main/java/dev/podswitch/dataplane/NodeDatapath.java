@@ -1,0 +1,268 @@
+package dev.podswitch.dataplane;
+
+import com.lmax.disruptor.EventPoller;
+import dev.podswitch.dataplane.classify.AntiSpoofCheck;
+import dev.podswitch.dataplane.forward.ForwardingTable;
+import dev.podswitch.dataplane.forward.GatewayResponder;
+import dev.podswitch.dataplane.forward.LocalEndpoint;
+import dev.podswitch.dataplane.forward.Router;
+import dev.podswitch.dataplane.packet.FrameParser;
+import dev.podswitch.dataplane.packet.PacketMeta;
+import dev.podswitch.dataplane.port.MemoryPort;
+import dev.podswitch.dataplane.port.FrameSink;
+import dev.podswitch.dataplane.port.Port;
+import dev.podswitch.dataplane.port.tunnel.TunnelPort;
+import dev.podswitch.dataplane.port.tunnel.VxlanUnderlay;
+import dev.podswitch.dataplane.stats.DatapathCounters;
+import dev.podswitch.dataplane.stats.DistinctErrorLog;
+import dev.podswitch.dataplane.stats.DropReason;
+
+import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * One node's data plane: its receive ring, its ports, its VXLAN tunnel port, and the pipeline
+ * that drains the ring — parse → anti-spoof → gateway answers → route → transmit. It is an agent:
+ * {@link #doWork()} processes at most one bounded batch and returns how much it did, so the same
+ * node runs on its own thread or shares one with other nodes (threading is configuration).
+ *
+ * <p>Where a packet goes next: {@link FrameParser} → {@link AntiSpoofCheck} →
+ * {@link GatewayResponder} (ARP, ping to the gateway) → {@link Router} → a {@link Port} or the
+ * {@link TunnelPort}. Every frame ends in exactly one counter of {@link DatapathCounters}.
+ *
+ * <p>Threads: {@code doWork} on one thread at a time (the owner); ports, the tunnel's receive
+ * thread and endpoints offer frames to the ring from any thread; the control plane publishes
+ * tables and ports from any thread, and the pipeline picks them up between batches.
+ */
+public final class NodeDatapath implements EventPoller.Handler<Frame>
+{
+    public static final int TUNNEL_PORT_ID = 0;
+    public static final int DEFAULT_RING_SIZE = 1024;
+    public static final int BATCH_LIMIT = 32;
+
+    private final String name;
+    private final DatapathCounters counters = new DatapathCounters();
+    private final DistinctErrorLog errors;
+    private final FrameRing ring;
+    private final AtomicReference<ForwardingTable> tableRef = new AtomicReference<>();
+    private final TunnelPort tunnel;
+    private final FrameParser parser = new FrameParser();
+    private final GatewayResponder gateway = new GatewayResponder();
+    private final Router router = new Router();
+    private volatile Port[] portById = new Port[1];
+    private int nextPortId = 1;
+
+    // Batch-local copies of the published snapshots: read once per batch, never mid-batch.
+    private ForwardingTable table;
+    private Port[] ports;
+    private int batchCount;
+
+    public NodeDatapath(final String name, final int ringSize, final int frameCapacity, final int vtepIp, final int vni,
+        final VxlanUnderlay underlay, final ForwardingTable initialTable, final DistinctErrorLog errors)
+    {
+        this.name = name;
+        this.errors = errors;
+        this.ring = new FrameRing(ringSize, frameCapacity, counters);
+        this.tableRef.set(initialTable);
+        this.tunnel = underlay == null ? null
+            : new TunnelPort(TUNNEL_PORT_ID, vtepIp, vni, frameCapacity, underlay, ring, counters, tableRef::get);
+    }
+
+    public String name()
+    {
+        return name;
+    }
+
+    public DatapathCounters counters()
+    {
+        return counters;
+    }
+
+    public FrameRing ring()
+    {
+        return ring;
+    }
+
+    public TunnelPort tunnel()
+    {
+        return tunnel;
+    }
+
+    public ForwardingTable table()
+    {
+        return tableRef.get();
+    }
+
+    /** Swaps in a new forwarding table; the pipeline uses it from its next batch on. */
+    public void publish(final ForwardingTable newTable)
+    {
+        tableRef.set(newTable);
+    }
+
+    /** Adds a memory port (an emulated pod or host) and returns it; its id goes into the table. */
+    public synchronized MemoryPort addMemoryPort(final String portName, final FrameSink sink)
+    {
+        final MemoryPort port = new MemoryPort(nextPortId++, portName, sink);
+        addPort(port);
+        return port;
+    }
+
+    public synchronized int allocatePortId()
+    {
+        return nextPortId++;
+    }
+
+    public synchronized void addPort(final Port port)
+    {
+        final Port[] current = portById;
+        final Port[] updated = Arrays.copyOf(current, Math.max(current.length, port.id() + 1));
+        updated[port.id()] = port;
+        portById = updated;
+    }
+
+    public synchronized void removePort(final int portId)
+    {
+        final Port[] updated = portById.clone();
+        if (portId < updated.length)
+        {
+            updated[portId] = null;
+        }
+        portById = updated;
+    }
+
+    /** Processes at most one batch; returns the number of frames handled. */
+    public int doWork()
+    {
+        table = tableRef.get();
+        ports = portById;
+        batchCount = 0;
+        final int handled;
+        try
+        {
+            handled = ring.drain(this);
+        }
+        catch (final Exception unexpected)
+        {
+            errors.record(unexpected);
+            return 1;
+        }
+        if (handled > 0)
+        {
+            flush();
+        }
+        return handled;
+    }
+
+    private void flush()
+    {
+        for (final Port port : ports)
+        {
+            if (port != null)
+            {
+                port.flush();
+            }
+        }
+        if (tunnel != null)
+        {
+            tunnel.flush();
+        }
+    }
+
+    /** Whether nothing waits in the ring. */
+    public boolean isIdle()
+    {
+        return ring.isEmpty();
+    }
+
+    @Override
+    public boolean onEvent(final Frame frame, final long sequence, final boolean endOfBatch)
+    {
+        counters.received();
+        try
+        {
+            final DropReason reason = process(frame);
+            if (reason != null)
+            {
+                counters.dropped(reason);
+            }
+        }
+        catch (final RuntimeException | Error bug)
+        {
+            // Count it, log it once, keep the pipeline running.
+            counters.dropped(DropReason.INTERNAL_ERROR);
+            errors.record(bug);
+        }
+        return ++batchCount < BATCH_LIMIT;
+    }
+
+    /** @return null when the frame was forwarded or answered (and counted), else the drop reason. */
+    private DropReason process(final Frame frame)
+    {
+        final MemorySegment segment = frame.segment();
+        final PacketMeta meta = frame.meta();
+        final DropReason malformed = parser.parse(segment, 0, frame.length(), meta);
+        if (malformed != null)
+        {
+            return malformed;
+        }
+        final int inPortId = frame.inPortId();
+        final boolean fromTunnel = inPortId == TUNNEL_PORT_ID;
+        if (!fromTunnel)
+        {
+            final LocalEndpoint sender = table.localByPortId(inPortId);
+            if (sender == null)
+            {
+                return DropReason.PORT_DOWN;
+            }
+            final DropReason spoofed = AntiSpoofCheck.check(meta, sender);
+            if (spoofed != null)
+            {
+                return spoofed;
+            }
+        }
+        if (meta.isArp())
+        {
+            return fromTunnel ? DropReason.NOT_FOR_US : answer(gateway.answerArp(segment, meta, table), frame, inPortId);
+        }
+        if (meta.ipDestination == table.gatewayIp())
+        {
+            return fromTunnel ? DropReason.NOT_FOR_US : answer(gateway.answerPing(segment, meta, table), frame, inPortId);
+        }
+        if (meta.destinationMac != table.gatewayMac())
+        {
+            return DropReason.UNKNOWN_MAC;
+        }
+        if (meta.ipTtl <= 1)
+        {
+            return DropReason.TTL_EXPIRED;
+        }
+        final DropReason unrouted = router.route(segment, frame.length(), meta, fromTunnel, table, ports, tunnel);
+        if (unrouted == null)
+        {
+            counters.forwarded();
+        }
+        return unrouted;
+    }
+
+    private DropReason answer(final DropReason refused, final Frame frame, final int inPortId)
+    {
+        if (refused != null)
+        {
+            return refused;
+        }
+        final Port port = inPortId < ports.length ? ports[inPortId] : null;
+        if (port == null || !port.transmit(frame.segment(), 0, GatewayResponder.arpReplyLength(frame.length())))
+        {
+            return DropReason.PORT_DOWN;
+        }
+        counters.answered();
+        return null;
+    }
+
+    @Override
+    public String toString()
+    {
+        return "NodeDatapath{" + name + ", " + table() + "}";
+    }
+}

@@ -1,0 +1,177 @@
+package dev.podswitch.dataplane.packet;
+
+import dev.podswitch.dataplane.stats.DropReason;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * Parses and validates L2–L4 of one Ethernet frame into a {@link PacketMeta}. A malformed frame
+ * yields a {@link DropReason} and never an exception: every length is checked against the frame
+ * before it is read. L4 checksums are not verified, because frames from TAP devices with
+ * offloads carry partial ones (the kernel finishes them); the IPv4 header checksum is, because
+ * every sender completes it.
+ *
+ * <p>One parser per pipeline thread (it holds flyweights), no allocation per frame.
+ */
+public final class FrameParser
+{
+    private final EthernetFlyweight ethernet = new EthernetFlyweight();
+    private final ArpFlyweight arp = new ArpFlyweight();
+    private final Ipv4Flyweight ipv4 = new Ipv4Flyweight();
+    private final TcpFlyweight tcp = new TcpFlyweight();
+    private final UdpFlyweight udp = new UdpFlyweight();
+    private final IcmpFlyweight icmp = new IcmpFlyweight();
+    private final SctpFlyweight sctp = new SctpFlyweight();
+
+    /**
+     * @return {@code null} when the frame is well formed, else why it must be dropped.
+     */
+    public DropReason parse(final MemorySegment segment, final long offset, final int length, final PacketMeta meta)
+    {
+        meta.clear();
+        if (length < EthernetFlyweight.HEADER_LENGTH)
+        {
+            return DropReason.TRUNCATED_ETHERNET;
+        }
+        ethernet.wrap(segment, offset);
+        meta.destinationMac = ethernet.destinationMac();
+        meta.sourceMac = ethernet.sourceMac();
+        meta.etherType = ethernet.etherType();
+        meta.l3Offset = offset + EthernetFlyweight.HEADER_LENGTH;
+        final int l3Length = length - EthernetFlyweight.HEADER_LENGTH;
+        return switch (meta.etherType)
+        {
+            case EthernetFlyweight.ETHER_TYPE_ARP -> parseArp(segment, l3Length, meta);
+            case EthernetFlyweight.ETHER_TYPE_IPV4 -> parseIpv4(segment, l3Length, meta);
+            default -> DropReason.UNKNOWN_ETHERTYPE;
+        };
+    }
+
+    private DropReason parseArp(final MemorySegment segment, final int l3Length, final PacketMeta meta)
+    {
+        if (l3Length < ArpFlyweight.LENGTH)
+        {
+            return DropReason.MALFORMED_ARP;
+        }
+        arp.wrap(segment, meta.l3Offset);
+        if (!arp.isEthernetIpv4())
+        {
+            return DropReason.MALFORMED_ARP;
+        }
+        meta.arpOperation = arp.operation();
+        if (meta.arpOperation != ArpFlyweight.OPERATION_REQUEST && meta.arpOperation != ArpFlyweight.OPERATION_REPLY)
+        {
+            return DropReason.MALFORMED_ARP;
+        }
+        meta.arpSenderMac = arp.senderMac();
+        meta.arpSenderIp = arp.senderIp();
+        meta.arpTargetIp = arp.targetIp();
+        return null;
+    }
+
+    private DropReason parseIpv4(final MemorySegment segment, final int l3Length, final PacketMeta meta)
+    {
+        if (l3Length < Ipv4Flyweight.MIN_HEADER_LENGTH)
+        {
+            return DropReason.TRUNCATED_IPV4;
+        }
+        ipv4.wrap(segment, meta.l3Offset);
+        if (ipv4.version() != 4)
+        {
+            return DropReason.BAD_IP_VERSION;
+        }
+        final int headerLength = ipv4.headerLength();
+        if (headerLength < Ipv4Flyweight.MIN_HEADER_LENGTH || headerLength > l3Length)
+        {
+            return DropReason.BAD_IHL;
+        }
+        final int totalLength = ipv4.totalLength();
+        // Ethernet pads short frames to 60 bytes, so the frame may be longer than the packet.
+        if (totalLength < headerLength || totalLength > l3Length)
+        {
+            return DropReason.BAD_IP_LENGTH;
+        }
+        if (!ipv4.isChecksumValid())
+        {
+            return DropReason.BAD_IP_CHECKSUM;
+        }
+        if (ipv4.isFragment())
+        {
+            return DropReason.IP_FRAGMENT;
+        }
+        meta.ipSource = ipv4.sourceIp();
+        meta.ipDestination = ipv4.destinationIp();
+        meta.ipProtocol = ipv4.protocol();
+        meta.ipTtl = ipv4.ttl();
+        meta.ipTotalLength = totalLength;
+        meta.l4Offset = meta.l3Offset + headerLength;
+        meta.l4Length = totalLength - headerLength;
+        return parseL4(segment, meta);
+    }
+
+    private DropReason parseL4(final MemorySegment segment, final PacketMeta meta)
+    {
+        final int l4Length = meta.l4Length;
+        switch (meta.ipProtocol)
+        {
+            case 6 ->
+            {
+                if (l4Length < TcpFlyweight.MIN_HEADER_LENGTH)
+                {
+                    return DropReason.TRUNCATED_L4;
+                }
+                tcp.wrap(segment, meta.l4Offset);
+                final int headerLength = tcp.headerLength();
+                if (headerLength < TcpFlyweight.MIN_HEADER_LENGTH || headerLength > l4Length)
+                {
+                    return DropReason.BAD_TCP_HEADER;
+                }
+                meta.sourcePort = tcp.sourcePort();
+                meta.destinationPort = tcp.destinationPort();
+                meta.tcpFlags = tcp.flags();
+            }
+            case 17 ->
+            {
+                if (l4Length < UdpFlyweight.HEADER_LENGTH)
+                {
+                    return DropReason.TRUNCATED_L4;
+                }
+                udp.wrap(segment, meta.l4Offset);
+                final int udpLength = udp.length();
+                if (udpLength < UdpFlyweight.HEADER_LENGTH || udpLength > l4Length)
+                {
+                    return DropReason.BAD_UDP_LENGTH;
+                }
+                meta.sourcePort = udp.sourcePort();
+                meta.destinationPort = udp.destinationPort();
+            }
+            case 1 ->
+            {
+                if (l4Length < IcmpFlyweight.HEADER_LENGTH)
+                {
+                    return DropReason.TRUNCATED_L4;
+                }
+                icmp.wrap(segment, meta.l4Offset);
+                meta.icmpType = icmp.type();
+                meta.icmpCode = icmp.code();
+                meta.icmpIdentifier = icmp.identifier();
+            }
+            case 132 ->
+            {
+                if (l4Length < SctpFlyweight.MIN_LENGTH)
+                {
+                    return DropReason.TRUNCATED_L4;
+                }
+                sctp.wrap(segment, meta.l4Offset);
+                meta.sourcePort = sctp.sourcePort();
+                meta.destinationPort = sctp.destinationPort();
+                meta.sctpChunkType = sctp.chunkType();
+            }
+            default ->
+            {
+                // Other protocols (GRE, ESP, ...) are forwarded opaquely; policy sees them without ports.
+            }
+        }
+        return null;
+    }
+}

@@ -1,0 +1,71 @@
+package dev.podswitch.dataplane.packet;
+
+/**
+ * What {@link FrameParser} learned about one frame: offsets and the header fields later stages
+ * read, so that no stage parses twice. One instance travels with each frame slot and is
+ * overwritten by the next parse; nothing here is valid after the slot is released.
+ */
+public final class PacketMeta
+{
+    public long destinationMac;
+    public long sourceMac;
+    public int etherType;
+    /** Offset of the ARP or IPv4 header within the segment. */
+    public long l3Offset;
+
+    public int arpOperation;
+    public long arpSenderMac;
+    public int arpSenderIp;
+    public int arpTargetIp;
+
+    public int ipSource;
+    public int ipDestination;
+    /** IANA protocol number; one of {@link IpProtocol} or any other the switch forwards opaquely. */
+    public int ipProtocol;
+    public int ipTtl;
+    public int ipTotalLength;
+    public long l4Offset;
+    public int l4Length;
+
+    /** TCP, UDP, SCTP ports; zero for other protocols. */
+    public int sourcePort;
+    public int destinationPort;
+    public int tcpFlags;
+    public int icmpType;
+    public int icmpCode;
+    /** ICMP echo identifier, which conntrack uses as the "port" of an echo pseudo-connection. */
+    public int icmpIdentifier;
+    public int sctpChunkType;
+
+    public boolean isArp()
+    {
+        return etherType == EthernetFlyweight.ETHER_TYPE_ARP;
+    }
+
+    public boolean isIpv4()
+    {
+        return etherType == EthernetFlyweight.ETHER_TYPE_IPV4;
+    }
+
+    void clear()
+    {
+        arpOperation = 0;
+        arpSenderMac = 0;
+        arpSenderIp = 0;
+        arpTargetIp = 0;
+        ipSource = 0;
+        ipDestination = 0;
+        ipProtocol = 0;
+        ipTtl = 0;
+        ipTotalLength = 0;
+        l4Offset = 0;
+        l4Length = 0;
+        sourcePort = 0;
+        destinationPort = 0;
+        tcpFlags = 0;
+        icmpType = 0;
+        icmpCode = 0;
+        icmpIdentifier = 0;
+        sctpChunkType = 0;
+    }
+}

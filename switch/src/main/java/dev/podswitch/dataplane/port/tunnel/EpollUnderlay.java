@@ -1,0 +1,196 @@
+package dev.podswitch.dataplane.port.tunnel;
+
+import dev.podswitch.dataplane.packet.PacketBytes;
+import dev.podswitch.dataplane.packet.VxlanFlyweight;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollDatagramChannel;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.DatagramPacket;
+import io.netty.channel.socket.nio.NioDatagramChannel;
+
+import java.lang.foreign.MemorySegment;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A real UDP underlay through Netty's native epoll datagram transport (NIO where epoll is not
+ * available): each VTEP binds its IP on UDP 4789 to receive, and sends from a small pool of
+ * sockets whose ephemeral ports stand for the flow hash — a kernel UDP socket cannot pick its
+ * source port per packet, so the hash selects a socket. In one JVM, nodes use loopback addresses
+ * (127.x.y.z), which Linux routes without any configuration.
+ *
+ * <p>Sends are queued from the pipeline thread and flushed once per batch; receives run on a
+ * Netty event-loop thread and go straight to the tunnel port, which copies into the node's ring.
+ */
+public final class EpollUnderlay implements VxlanUnderlay
+{
+    private static final int SENDERS_PER_VTEP = 4;
+
+    private final EventLoopGroup group;
+    private final int port;
+    private final Map<Integer, Vtep> vteps = new ConcurrentHashMap<>();
+    private final AtomicLong sent = new AtomicLong();
+    private final AtomicLong delivered = new AtomicLong();
+
+    private record Vtep(Channel receiver, Channel[] senders, Map<Integer, InetSocketAddress> addressByIp)
+    {
+    }
+
+    /** @param port the UDP port every VTEP listens on: 4789 in production, another for parallel tests. */
+    public EpollUnderlay(final int port)
+    {
+        this.port = port;
+        this.group = new MultiThreadIoEventLoopGroup(1,
+            Epoll.isAvailable() ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
+    }
+
+    public EpollUnderlay()
+    {
+        this(VxlanFlyweight.UDP_PORT);
+    }
+
+    /** Why the native transport is not in use, or null when it is. */
+    public static Throwable nativeUnavailabilityCause()
+    {
+        return Epoll.isAvailable() ? null : Epoll.unavailabilityCause();
+    }
+
+    @Override
+    public void bind(final int localVtepIp, final VxlanReceiver receiver)
+    {
+        final InetAddress address = toAddress(localVtepIp);
+        final Channel receiveChannel = bootstrap(new Receiver(localVtepIp, receiver))
+            .bind(new InetSocketAddress(address, port)).syncUninterruptibly().channel();
+        final Channel[] senders = new Channel[SENDERS_PER_VTEP];
+        for (int i = 0; i < senders.length; i++)
+        {
+            senders[i] = bootstrap(new Receiver(localVtepIp, receiver))
+                .bind(new InetSocketAddress(address, 0)).syncUninterruptibly().channel();
+        }
+        vteps.put(localVtepIp, new Vtep(receiveChannel, senders, new ConcurrentHashMap<>()));
+    }
+
+    private Bootstrap bootstrap(final Receiver handler)
+    {
+        return new Bootstrap()
+            .group(group)
+            .channel(Epoll.isAvailable() ? EpollDatagramChannel.class : NioDatagramChannel.class)
+            .option(ChannelOption.SO_RCVBUF, 4 << 20)
+            .option(ChannelOption.SO_SNDBUF, 4 << 20)
+            .handler(handler);
+    }
+
+    @Override
+    public boolean send(final int localVtepIp, final int remoteVtepIp, final int sourcePort, final MemorySegment outerFrame,
+        final long offset, final int length)
+    {
+        final Vtep vtep = vteps.get(localVtepIp);
+        if (vtep == null)
+        {
+            return false;
+        }
+        final Channel sender = vtep.senders()[sourcePort % SENDERS_PER_VTEP];
+        final int payloadLength = length - TunnelPort.OUTER_UDP_PAYLOAD_OFFSET;
+        final ByteBuf buffer = sender.alloc().directBuffer(payloadLength);
+        buffer.writeBytes(outerFrame.asSlice(offset + TunnelPort.OUTER_UDP_PAYLOAD_OFFSET, payloadLength).asByteBuffer());
+        final InetSocketAddress recipient = vtep.addressByIp()
+            .computeIfAbsent(remoteVtepIp, ip -> new InetSocketAddress(toAddress(ip), port));
+        sent.incrementAndGet();
+        sender.write(new DatagramPacket(buffer, recipient), sender.voidPromise());
+        return true;
+    }
+
+    @Override
+    public void flush(final int localVtepIp)
+    {
+        final Vtep vtep = vteps.get(localVtepIp);
+        if (vtep != null)
+        {
+            for (final Channel sender : vtep.senders())
+            {
+                sender.flush();
+            }
+        }
+    }
+
+    @Override
+    public long sentCount()
+    {
+        return sent.get();
+    }
+
+    @Override
+    public long deliveredCount()
+    {
+        return delivered.get();
+    }
+
+    @Override
+    public void close()
+    {
+        for (final Vtep vtep : vteps.values())
+        {
+            vtep.receiver().close().syncUninterruptibly();
+            for (final Channel sender : vtep.senders())
+            {
+                sender.close().syncUninterruptibly();
+            }
+        }
+        group.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
+    }
+
+    private static InetAddress toAddress(final int ip)
+    {
+        try
+        {
+            return InetAddress.getByAddress(new byte[] {(byte)(ip >>> 24), (byte)(ip >>> 16), (byte)(ip >>> 8), (byte)ip});
+        }
+        catch (final UnknownHostException impossible)
+        {
+            throw new IllegalStateException(PacketBytes.ipToString(ip), impossible);
+        }
+    }
+
+    private final class Receiver extends SimpleChannelInboundHandler<DatagramPacket>
+    {
+        private final int localVtepIp;
+        private final VxlanReceiver receiver;
+
+        Receiver(final int localVtepIp, final VxlanReceiver receiver)
+        {
+            this.localVtepIp = localVtepIp;
+            this.receiver = receiver;
+        }
+
+        @Override
+        protected void channelRead0(final ChannelHandlerContext context, final DatagramPacket packet)
+        {
+            final ByteBuf content = packet.content();
+            final byte[] sender = packet.sender().getAddress().getAddress();
+            final int senderIp = ((sender[0] & 0xFF) << 24) | ((sender[1] & 0xFF) << 16) | ((sender[2] & 0xFF) << 8)
+                | (sender[3] & 0xFF);
+            final MemorySegment payload = MemorySegment.ofBuffer(content.nioBuffer());
+            delivered.incrementAndGet();
+            receiver.onVxlanPayload(senderIp, payload, 0, content.readableBytes());
+        }
+    }
+
+    @Override
+    public String toString()
+    {
+        return "EpollUnderlay{port=" + port + ", native=" + Epoll.isAvailable() + ", vteps=" + vteps.size() + "}";
+    }
+}

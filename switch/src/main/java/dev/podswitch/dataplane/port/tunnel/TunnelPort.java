@@ -1,0 +1,140 @@
+package dev.podswitch.dataplane.port.tunnel;
+
+import dev.podswitch.dataplane.FrameRing;
+import dev.podswitch.dataplane.forward.ForwardingTable;
+import dev.podswitch.dataplane.packet.EthernetFlyweight;
+import dev.podswitch.dataplane.packet.Ipv4Flyweight;
+import dev.podswitch.dataplane.packet.IpProtocol;
+import dev.podswitch.dataplane.packet.UdpFlyweight;
+import dev.podswitch.dataplane.packet.VxlanFlyweight;
+import dev.podswitch.dataplane.stats.DatapathCounters;
+import dev.podswitch.dataplane.stats.DropReason;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.function.Supplier;
+
+/**
+ * A node's VXLAN tunnel endpoint (RFC 7348): encapsulates frames for other nodes' pods and hosts
+ * and decapsulates what they send. The inner frame is carried untouched — no NAT — and the outer
+ * UDP source port is a hash of the inner flow, as RFC 7348 §5 recommends, so that an underlay
+ * with ECMP spreads flows.
+ *
+ * <p>Encapsulation runs on the node's pipeline thread (one scratch buffer, no allocation);
+ * decapsulation runs on the underlay's receive thread and only copies the inner frame into the
+ * node's ring.
+ */
+public final class TunnelPort implements VxlanReceiver
+{
+    public static final int OUTER_UDP_PAYLOAD_OFFSET = EthernetFlyweight.HEADER_LENGTH + Ipv4Flyweight.MIN_HEADER_LENGTH
+        + UdpFlyweight.HEADER_LENGTH;
+    private static final int SOURCE_PORT_BASE = 49152;
+    private static final int SOURCE_PORT_MASK = 0x3FFF;
+
+    private final int id;
+    private final int localVtepIp;
+    private final int vni;
+    private final VxlanUnderlay underlay;
+    private final FrameRing ring;
+    private final DatapathCounters counters;
+    private final Supplier<ForwardingTable> table;
+    private final MemorySegment scratch;
+    private final EthernetFlyweight ethernet = new EthernetFlyweight();
+    private final Ipv4Flyweight ipv4 = new Ipv4Flyweight();
+    private final UdpFlyweight udp = new UdpFlyweight();
+    private final VxlanFlyweight vxlanOut = new VxlanFlyweight();
+    private final VxlanFlyweight vxlanIn = new VxlanFlyweight();
+    private int identification;
+
+    public TunnelPort(final int id, final int localVtepIp, final int vni, final int frameCapacity,
+        final VxlanUnderlay underlay, final FrameRing ring, final DatapathCounters counters,
+        final Supplier<ForwardingTable> table)
+    {
+        this.id = id;
+        this.localVtepIp = localVtepIp;
+        this.vni = vni;
+        this.underlay = underlay;
+        this.ring = ring;
+        this.counters = counters;
+        this.table = table;
+        this.scratch = Arena.ofAuto().allocate(frameCapacity + VxlanFlyweight.ENCAPSULATION_OVERHEAD, 64);
+        underlay.bind(localVtepIp, this);
+    }
+
+    public int id()
+    {
+        return id;
+    }
+
+    public int localVtepIp()
+    {
+        return localVtepIp;
+    }
+
+    /** The outer UDP source port for a flow: stable per flow, spread over 49152–65535. */
+    public static int sourcePortFor(final int flowHash)
+    {
+        final int mixed = flowHash * 0x9E3779B9;
+        return SOURCE_PORT_BASE + ((mixed ^ (mixed >>> 15)) & SOURCE_PORT_MASK);
+    }
+
+    /** Encapsulates an inner frame for {@code remoteVtepIp}; false when the underlay refused it. */
+    public boolean send(final MemorySegment inner, final long offset, final int length, final int remoteVtepIp,
+        final int flowHash)
+    {
+        if (length + VxlanFlyweight.ENCAPSULATION_OVERHEAD > scratch.byteSize())
+        {
+            return false;
+        }
+        final int sourcePort = sourcePortFor(flowHash);
+        final int udpPayloadLength = VxlanFlyweight.HEADER_LENGTH + length;
+        ethernet.wrap(scratch, 0)
+            .destinationMac(vtepMac(remoteVtepIp))
+            .sourceMac(vtepMac(localVtepIp))
+            .etherType(EthernetFlyweight.ETHER_TYPE_IPV4);
+        ipv4.wrap(scratch, EthernetFlyweight.HEADER_LENGTH)
+            .init(IpProtocol.UDP.number(), localVtepIp, remoteVtepIp, UdpFlyweight.HEADER_LENGTH + udpPayloadLength,
+                identification++ & 0xFFFF);
+        // RFC 7348 §5: the UDP checksum SHOULD be transmitted as zero over IPv4.
+        udp.wrap(scratch, EthernetFlyweight.HEADER_LENGTH + Ipv4Flyweight.MIN_HEADER_LENGTH)
+            .init(sourcePort, VxlanFlyweight.UDP_PORT, udpPayloadLength);
+        vxlanOut.wrap(scratch, OUTER_UDP_PAYLOAD_OFFSET).init(vni);
+        MemorySegment.copy(inner, offset, scratch, OUTER_UDP_PAYLOAD_OFFSET + VxlanFlyweight.HEADER_LENGTH, length);
+        return underlay.send(localVtepIp, remoteVtepIp, sourcePort, scratch, 0,
+            OUTER_UDP_PAYLOAD_OFFSET + udpPayloadLength);
+    }
+
+    public void flush()
+    {
+        underlay.flush(localVtepIp);
+    }
+
+    @Override
+    public void onVxlanPayload(final int remoteVtepIp, final MemorySegment payload, final long offset, final int length)
+    {
+        if (length < VxlanFlyweight.HEADER_LENGTH + EthernetFlyweight.HEADER_LENGTH)
+        {
+            dropBadTunnelFrame();
+            return;
+        }
+        vxlanIn.wrap(payload, offset);
+        if (!vxlanIn.isVniValid() || vxlanIn.vni() != vni || table.get().remoteByVtep(remoteVtepIp) == null)
+        {
+            dropBadTunnelFrame();
+            return;
+        }
+        ring.offer(id, payload, offset + VxlanFlyweight.HEADER_LENGTH, length - VxlanFlyweight.HEADER_LENGTH);
+    }
+
+    private void dropBadTunnelFrame()
+    {
+        counters.received();
+        counters.dropped(DropReason.BAD_TUNNEL_FRAME);
+    }
+
+    /** Outer MACs mean nothing on a UDP underlay; derived from the VTEP IP so captures read well. */
+    private static long vtepMac(final int vtepIp)
+    {
+        return 0x0E00_0000_0000L | (vtepIp & 0xFFFF_FFFFL);
+    }
+}
