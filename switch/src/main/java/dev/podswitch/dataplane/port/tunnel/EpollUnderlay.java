@@ -183,8 +183,9 @@ public final class EpollUnderlay implements VxlanUnderlay
             final int senderIp = ((sender[0] & 0xFF) << 24) | ((sender[1] & 0xFF) << 16) | ((sender[2] & 0xFF) << 8)
                 | (sender[3] & 0xFF);
             final MemorySegment payload = MemorySegment.ofBuffer(content.nioBuffer());
-            delivered.incrementAndGet();
             receiver.onVxlanPayload(senderIp, payload, 0, content.readableBytes());
+            // Counted after the frame is in the ring, so "sent == delivered" implies "visible in a ring".
+            delivered.incrementAndGet();
         }
     }
 

@@ -51,9 +51,9 @@ public final class MemoryUnderlay implements VxlanUnderlay
             lost.incrementAndGet();
             return true;
         }
-        delivered.incrementAndGet();
         final long payloadOffset = udpOffset + UdpFlyweight.HEADER_LENGTH;
         receiver.onVxlanPayload(localVtepIp, outerFrame, payloadOffset, length - (int)(payloadOffset - offset));
+        delivered.incrementAndGet();
         return true;
     }
 
