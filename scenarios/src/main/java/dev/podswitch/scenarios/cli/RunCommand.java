@@ -1,0 +1,135 @@
+package dev.podswitch.scenarios.cli;
+
+import dev.podswitch.control.ClusterOptions;
+import dev.podswitch.scenarios.load.ScenarioException;
+import dev.podswitch.scenarios.load.ScenarioLoader;
+import dev.podswitch.scenarios.model.Scenario;
+import dev.podswitch.scenarios.report.HumanReport;
+import dev.podswitch.scenarios.report.JsonReport;
+import dev.podswitch.scenarios.report.Style;
+import dev.podswitch.scenarios.run.RunListener;
+import dev.podswitch.scenarios.run.ScenarioResult;
+import dev.podswitch.scenarios.run.ScenarioRunner;
+import dev.podswitch.scenarios.run.UnsupportedScenarioException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/** {@code podswitch run FILE...}: runs scenarios and compares every probe with its expectation. */
+@Command(name = "run", mixinStandardHelpOptions = true,
+    description = "Run scenario files in the emulated mode: build the cluster, apply each step, send every probe "
+        + "as real traffic through the switch, and compare with the expectations.")
+public final class RunCommand implements Callable<Integer>
+{
+    @Parameters(arity = "1..*", paramLabel = "FILE", description = "Scenario files (YAML, see docs/scenarios.md).")
+    private List<Path> files;
+
+    @Option(names = "--json", description = "Print one JSON document with every probe instead of the human report.")
+    private boolean json;
+
+    @Option(names = "--live", description = "Run with real network namespaces, TAP devices and kernel stacks (root).")
+    private boolean live;
+
+    @Option(names = "--report", paramLabel = "FILE.html", description = "Also write an HTML report.")
+    private Path report;
+
+    @Option(names = "--underlay", paramLabel = "memory|udp", defaultValue = "udp",
+        description = "How nodes exchange VXLAN: udp = real UDP sockets on loopback (default), memory = in-process.")
+    private String underlay;
+
+    @CommandLine.Spec
+    private CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call()
+    {
+        final PrintStream err = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.err), true);
+        if (live)
+        {
+            err.println("podswitch: --live is not available in this build yet (it needs the TAP ports of the live "
+                + "lab); run without --live for the emulated mode, which gives the same verdicts");
+            return Main.EXIT_INVALID;
+        }
+        if (report != null)
+        {
+            err.println("podswitch: --report is not available in this build yet; use --json for machine-readable results");
+            return Main.EXIT_INVALID;
+        }
+        final ClusterOptions.Underlay chosen;
+        try
+        {
+            chosen = ClusterOptions.Underlay.valueOf(underlay.toUpperCase(java.util.Locale.ROOT));
+        }
+        catch (final IllegalArgumentException bad)
+        {
+            err.println("podswitch: --underlay " + underlay + " is not one of: memory, udp");
+            return Main.EXIT_INVALID;
+        }
+        final List<Scenario> scenarios = new ArrayList<>();
+        for (final Path file : files)
+        {
+            try
+            {
+                scenarios.add(ScenarioLoader.load(file));
+            }
+            catch (final ScenarioException invalid)
+            {
+                err.println("podswitch: " + invalid.getMessage());
+                return Main.EXIT_INVALID;
+            }
+        }
+        return runAll(scenarios, chosen, err);
+    }
+
+    private int runAll(final List<Scenario> scenarios, final ClusterOptions.Underlay chosen, final PrintStream err)
+    {
+        final PrintStream out = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true,
+            java.nio.charset.StandardCharsets.UTF_8);
+        final List<ScenarioResult> results = new ArrayList<>();
+        for (final Scenario scenario : scenarios)
+        {
+            final HumanReport human = json ? null : new HumanReport(out, Style.forConsole());
+            try
+            {
+                if (human != null)
+                {
+                    human.scenarioStarted(scenario);
+                }
+                final ScenarioResult result = new ScenarioRunner(chosen, human == null ? RunListener.NONE : human)
+                    .run(scenario);
+                results.add(result);
+                if (human != null)
+                {
+                    human.finished(result);
+                    out.println();
+                }
+            }
+            catch (final UnsupportedScenarioException | IllegalArgumentException unsupported)
+            {
+                err.println("podswitch: " + unsupported.getMessage());
+                return Main.EXIT_INVALID;
+            }
+        }
+        if (json)
+        {
+            out.println(JsonReport.render(results));
+        }
+        return results.stream().anyMatch(result -> result.mismatches() > 0) ? Main.EXIT_MISMATCH : Main.EXIT_OK;
+    }
+
+    /** Lets {@code demo} reuse the run path with its bundled file. */
+    static RunCommand of(final Path file)
+    {
+        final RunCommand command = new RunCommand();
+        command.files = List.of(file);
+        command.underlay = "udp";
+        return command;
+    }
+}

@@ -1,0 +1,35 @@
+package dev.podswitch.scenarios.report;
+
+/** Terminal colours when writing to a terminal, plain text otherwise (pipes, files, CI logs). */
+public record Style(boolean color)
+{
+    public static Style forConsole()
+    {
+        return new Style(System.console() != null && System.getenv("NO_COLOR") == null);
+    }
+
+    String good(final String text)
+    {
+        return wrap("32", text);
+    }
+
+    String denied(final String text)
+    {
+        return wrap("33", text);
+    }
+
+    String bad(final String text)
+    {
+        return wrap("1;31", text);
+    }
+
+    String bold(final String text)
+    {
+        return wrap("1", text);
+    }
+
+    private String wrap(final String code, final String text)
+    {
+        return color ? "\u001b[" + code + "m" + text + "\u001b[0m" : text;
+    }
+}

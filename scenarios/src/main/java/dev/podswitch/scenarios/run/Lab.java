@@ -1,0 +1,142 @@
+package dev.podswitch.scenarios.run;
+
+import dev.podswitch.control.Attachment;
+import dev.podswitch.control.ClusterOptions;
+import dev.podswitch.control.EmulatedCluster;
+import dev.podswitch.dataplane.packet.IpProtocol;
+import dev.podswitch.dataplane.port.endpoint.ServedPorts;
+import dev.podswitch.ipam.cidr.Ipv4;
+import dev.podswitch.scenarios.model.ContainerPort;
+import dev.podswitch.scenarios.model.HostSpec;
+import dev.podswitch.scenarios.model.NamespaceSpec;
+import dev.podswitch.scenarios.model.PodSpec;
+import dev.podswitch.scenarios.model.Scenario;
+
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A scenario's cluster while it runs: the emulated cluster (data plane and addresses) plus the
+ * Kubernetes-level objects the scenario manipulates — namespaces and pods with their labels.
+ * Labels do not change forwarding; they are what NetworkPolicy selects on.
+ */
+public final class Lab implements AutoCloseable
+{
+    static final String METADATA_NAME_LABEL = "kubernetes.io/metadata.name";
+
+    private final EmulatedCluster cluster;
+    private final List<String> nodeNames;
+    private final Map<String, Map<String, String>> namespaceLabels = new LinkedHashMap<>();
+    private final Map<String, PodSpec> podByKey = new LinkedHashMap<>();
+    private final Map<String, HostSpec> hostByName = new LinkedHashMap<>();
+    private int spreadCursor;
+
+    Lab(final Scenario scenario, final ClusterOptions.Underlay underlay)
+    {
+        this.nodeNames = scenario.cluster().nodes();
+        this.cluster = EmulatedCluster.create(ClusterOptions.of(scenario.cluster().podCidr(),
+            scenario.cluster().nodeCidrSize(), nodeNames, underlay));
+        try
+        {
+            for (final NamespaceSpec namespace : scenario.namespaces())
+            {
+                labelNamespace(namespace.name(), namespace.labels());
+            }
+            for (final HostSpec host : scenario.hosts())
+            {
+                addHost(host);
+            }
+            for (final PodSpec pod : scenario.pods())
+            {
+                addPod(pod);
+            }
+        }
+        catch (final RuntimeException failed)
+        {
+            cluster.close();
+            throw failed;
+        }
+    }
+
+    public EmulatedCluster cluster()
+    {
+        return cluster;
+    }
+
+    public Map<String, Map<String, String>> namespaces()
+    {
+        return Collections.unmodifiableMap(namespaceLabels);
+    }
+
+    public Map<String, PodSpec> pods()
+    {
+        return Collections.unmodifiableMap(podByKey);
+    }
+
+    public Map<String, HostSpec> hosts()
+    {
+        return Collections.unmodifiableMap(hostByName);
+    }
+
+    /** Replaces a namespace's labels (creating it), keeping the label the API server always sets. */
+    void labelNamespace(final String namespace, final Map<String, String> labels)
+    {
+        final Map<String, String> withName = new LinkedHashMap<>(labels);
+        withName.put(METADATA_NAME_LABEL, namespace);
+        namespaceLabels.put(namespace, withName);
+    }
+
+    void addPod(final PodSpec pod)
+    {
+        final String node = pod.node() != null ? pod.node() : nodeNames.get(spreadCursor++ % nodeNames.size());
+        final int fixedIp = pod.ip() == null ? 0 : Ipv4.parse(pod.ip());
+        namespaceLabels.computeIfAbsent(pod.namespace(), ns -> Map.of(METADATA_NAME_LABEL, ns));
+        cluster.addPod(pod.key(), node, fixedIp, served(pod.ports()));
+        podByKey.put(pod.key(), new PodSpec(pod.namespace(), pod.name(), node, Ipv4.format(cluster.attachment(pod.key()).ip()),
+            pod.labels(), pod.ports(), pod.where()));
+    }
+
+    /** Hosts attach to the first node's uplink: the machine outside the cluster is one hop from it. */
+    private void addHost(final HostSpec host)
+    {
+        cluster.addHost(host.name(), nodeNames.getFirst(), Ipv4.parse(host.ip()), served(host.serves()));
+        hostByName.put(host.name(), host);
+    }
+
+    void labelPod(final String key, final Map<String, String> labels)
+    {
+        final PodSpec pod = podByKey.get(key);
+        podByKey.put(key, new PodSpec(pod.namespace(), pod.name(), pod.node(), pod.ip(), labels, pod.ports(), pod.where()));
+    }
+
+    void deletePod(final String key)
+    {
+        cluster.remove(key);
+        podByKey.remove(key);
+    }
+
+    boolean hasPod(final String key)
+    {
+        return podByKey.containsKey(key);
+    }
+
+    private static ServedPorts served(final List<ContainerPort> ports)
+    {
+        final int[] keys = new int[ports.size()];
+        for (int i = 0; i < keys.length; i++)
+        {
+            final ContainerPort port = ports.get(i);
+            final IpProtocol protocol = port.protocol() == null ? IpProtocol.TCP : port.protocol();
+            keys[i] = ServedPorts.key(protocol, port.containerPort());
+        }
+        return ServedPorts.of(keys);
+    }
+
+    @Override
+    public void close()
+    {
+        cluster.close();
+    }
+}

@@ -1,0 +1,251 @@
+package dev.podswitch.scenarios.run;
+
+import dev.podswitch.control.Attachment;
+import dev.podswitch.control.ClusterOptions;
+import dev.podswitch.control.EmulatedNode;
+import dev.podswitch.dataplane.packet.IpProtocol;
+import dev.podswitch.dataplane.port.endpoint.Probe;
+import dev.podswitch.dataplane.stats.DatapathCounters;
+import dev.podswitch.ipam.cidr.Ipv4;
+import dev.podswitch.scenarios.load.KubeObjects;
+import dev.podswitch.scenarios.model.AddPods;
+import dev.podswitch.scenarios.model.ApplyManifests;
+import dev.podswitch.scenarios.model.DeletePods;
+import dev.podswitch.scenarios.model.DeletePolicies;
+import dev.podswitch.scenarios.model.Expectation;
+import dev.podswitch.scenarios.model.LabelNamespace;
+import dev.podswitch.scenarios.model.LabelPod;
+import dev.podswitch.scenarios.model.Manifest;
+import dev.podswitch.scenarios.model.MatrixSpec;
+import dev.podswitch.scenarios.model.PodSpec;
+import dev.podswitch.scenarios.model.Scenario;
+import dev.podswitch.scenarios.model.StepAction;
+import dev.podswitch.scenarios.model.StepSpec;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Runs a scenario in the emulated mode: builds the cluster, then for each step applies its
+ * actions in the order written and sends every probe as real traffic through the switch,
+ * comparing what happened with what the step expects.
+ */
+public final class ScenarioRunner
+{
+    /** Probes started before the cluster is run to quiescence; well under the ring and port budgets. */
+    static final int PROBES_PER_ROUND = 512;
+
+    private final ClusterOptions.Underlay underlay;
+    private final RunListener listener;
+
+    public ScenarioRunner(final ClusterOptions.Underlay underlay, final RunListener listener)
+    {
+        this.underlay = underlay;
+        this.listener = listener;
+    }
+
+    public ScenarioResult run(final Scenario scenario)
+    {
+        refuseUnsupported(scenario);
+        try (Lab lab = new Lab(scenario, underlay))
+        {
+            final List<ScenarioResult.NodeInfo> nodes = nodeInfo(lab);
+            listener.clusterBuilt(nodes.toArray(ScenarioResult.NodeInfo[]::new), lab);
+            final List<StepResult> steps = new ArrayList<>();
+            for (final StepSpec step : scenario.steps())
+            {
+                for (final StepAction action : step.actions())
+                {
+                    apply(lab, action);
+                }
+                final StepResult result = probe(lab, step);
+                steps.add(result);
+                listener.stepFinished(steps.size() - 1, result, lab);
+            }
+            return new ScenarioResult(scenario.file(), scenario.name(), scenario.description(), nodes, steps,
+                summary(lab));
+        }
+    }
+
+    /**
+     * NetworkPolicy semantics are not in this build yet. A scenario that uses them is refused
+     * before anything runs: reporting its probes as allowed would be a wrong verdict.
+     */
+    static void refuseUnsupported(final Scenario scenario)
+    {
+        for (final StepSpec step : scenario.steps())
+        {
+            for (final StepAction action : step.actions())
+            {
+                if (action instanceof DeletePolicies delete)
+                {
+                    throw new UnsupportedScenarioException(delete.where() + ": step '" + step.name()
+                        + "' deletes NetworkPolicies: NetworkPolicy is not supported yet in this build");
+                }
+                if (action instanceof ApplyManifests apply)
+                {
+                    for (final Manifest manifest : apply.manifests())
+                    {
+                        if ("NetworkPolicy".equals(manifest.kind()))
+                        {
+                            throw new UnsupportedScenarioException(manifest.where() + ": " + manifest.describe()
+                                + ": NetworkPolicy is not supported yet in this build; refusing to run rather than "
+                                + "report traffic it would deny as allowed");
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    private static void apply(final Lab lab, final StepAction action)
+    {
+        switch (action)
+        {
+            case ApplyManifests apply ->
+            {
+                for (final Manifest manifest : apply.manifests())
+                {
+                    applyManifest(lab, manifest);
+                }
+            }
+            case LabelPod label -> lab.labelPod(label.pod(), label.labels());
+            case LabelNamespace label -> lab.labelNamespace(label.namespace(), label.labels());
+            case AddPods add -> add.pods().forEach(lab::addPod);
+            case DeletePods delete -> delete.pods().forEach(lab::deletePod);
+            case DeletePolicies ignored -> throw new UnsupportedScenarioException("NetworkPolicy is not supported yet");
+        }
+    }
+
+    /** Like {@code kubectl apply}: creates the object, or replaces the one with the same namespace and name. */
+    private static void applyManifest(final Lab lab, final Manifest manifest)
+    {
+        switch (manifest.kind())
+        {
+            case "Namespace" -> lab.labelNamespace(manifest.name(), KubeObjects.namespaceSpec(manifest).labels());
+            case "Pod" ->
+            {
+                final PodSpec pod = KubeObjects.podSpec(manifest);
+                if (lab.hasPod(pod.key()))
+                {
+                    lab.labelPod(pod.key(), pod.labels());
+                }
+                else
+                {
+                    lab.addPod(pod);
+                }
+            }
+            default -> throw new UnsupportedScenarioException(manifest.where() + ": " + manifest.describe()
+                + ": kind " + manifest.kind() + " is not supported yet");
+        }
+    }
+
+    private StepResult probe(final Lab lab, final StepSpec step)
+    {
+        final List<ProbeOutcome> planned = new ArrayList<>();
+        for (final Expectation expectation : step.expectations())
+        {
+            planned.add(planned(expectation.from(), expectation.to(), expectation.protocol(), expectation.port(),
+                expectation.allowed()));
+        }
+        final int matrixStart = planned.size();
+        final MatrixSpec matrix = step.matrix();
+        if (matrix != null)
+        {
+            for (final String from : matrix.sources())
+            {
+                for (final String to : matrix.destinations())
+                {
+                    final MatrixSpec.Cell cell = matrix.expected(from, to);
+                    if (cell != MatrixSpec.Cell.NOT_PROBED)
+                    {
+                        planned.add(planned(from, to, matrix.protocol(), matrix.port(), cell == MatrixSpec.Cell.ALLOWED));
+                    }
+                }
+            }
+        }
+        final List<ProbeOutcome> outcomes = runProbes(lab, planned);
+        return new StepResult(step.name(), outcomes, matrix, outcomes.subList(matrixStart, outcomes.size()));
+    }
+
+    private static ProbeOutcome planned(final String from, final String to, final IpProtocol protocol, final int port,
+        final Boolean expected)
+    {
+        return new ProbeOutcome(from, to, protocol, protocol.hasPorts() ? port : 0, expected, false, null, null, null);
+    }
+
+    /** Sends the probes in rounds: start a round, run the cluster until quiet, read the verdicts. */
+    private List<ProbeOutcome> runProbes(final Lab lab, final List<ProbeOutcome> planned)
+    {
+        final List<ProbeOutcome> outcomes = new ArrayList<>(planned.size());
+        for (int start = 0; start < planned.size(); start += PROBES_PER_ROUND)
+        {
+            final List<ProbeOutcome> round = planned.subList(start, Math.min(planned.size(), start + PROBES_PER_ROUND));
+            final Probe[] probes = new Probe[round.size()];
+            for (int i = 0; i < probes.length; i++)
+            {
+                final ProbeOutcome plan = round.get(i);
+                final Attachment source = lab.cluster().attachment(plan.from());
+                final Attachment destination = lab.cluster().attachment(plan.to());
+                probes[i] = new Probe(plan.protocol(), plan.from(), source.ip(), plan.to(), destination.ip(), plan.port());
+                if (!source.endpoint().start(probes[i]))
+                {
+                    probes[i] = null;
+                }
+            }
+            lab.cluster().runUntilIdle();
+            for (int i = 0; i < probes.length; i++)
+            {
+                outcomes.add(outcome(round.get(i), probes[i]));
+                if (probes[i] != null)
+                {
+                    lab.cluster().probes().release(probes[i]);
+                }
+            }
+            listener.probesProgress(outcomes.size(), planned.size());
+        }
+        return outcomes;
+    }
+
+    private static ProbeOutcome outcome(final ProbeOutcome plan, final Probe probe)
+    {
+        if (probe == null)
+        {
+            return new ProbeOutcome(plan.from(), plan.to(), plan.protocol(), plan.port(), plan.expected(), false,
+                "not-sent", null, null);
+        }
+        return new ProbeOutcome(plan.from(), plan.to(), plan.protocol(), plan.port(), plan.expected(), probe.connected(),
+            probe.answer().name().toLowerCase(java.util.Locale.ROOT), Ipv4.format(probe.sourceIp()),
+            probe.arrived() ? Ipv4.format(probe.sourceIpSeenAtDestination()) : null);
+    }
+
+    private static List<ScenarioResult.NodeInfo> nodeInfo(final Lab lab)
+    {
+        final List<ScenarioResult.NodeInfo> nodes = new ArrayList<>();
+        for (final EmulatedNode node : lab.cluster().nodes().values())
+        {
+            nodes.add(new ScenarioResult.NodeInfo(node.name(), node.podCidr().toString(), Ipv4.format(node.gatewayIp()),
+                Ipv4.format(node.vtepIp())));
+        }
+        return nodes;
+    }
+
+    private static ScenarioResult.DataplaneSummary summary(final Lab lab)
+    {
+        long received = 0;
+        long forwarded = 0;
+        long answered = 0;
+        final Map<String, Long> drops = new TreeMap<>();
+        for (final EmulatedNode node : lab.cluster().nodes().values())
+        {
+            final DatapathCounters counters = node.datapath().counters();
+            received += counters.receivedCount();
+            forwarded += counters.forwardedCount();
+            answered += counters.answeredCount();
+            counters.drops().forEach((reason, count) -> drops.merge(reason.name(), count, Long::sum));
+        }
+        return new ScenarioResult.DataplaneSummary(received, forwarded, answered, drops);
+    }
+}

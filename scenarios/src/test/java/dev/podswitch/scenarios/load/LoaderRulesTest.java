@@ -1,0 +1,79 @@
+package dev.podswitch.scenarios.load;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+/** The syntax rules the loader checks values against, one at a time. */
+class LoaderRulesTest
+{
+    @Test
+    void shouldAcceptKubernetesLabelsWhenTheyFollowTheApiServersRules()
+    {
+        assertNull(KubeSyntax.labelKeyProblem("app"));
+        assertNull(KubeSyntax.labelKeyProblem("app.kubernetes.io/name"));
+        assertNull(KubeSyntax.labelKeyProblem("a_b.c-d"));
+        assertNull(KubeSyntax.labelValueProblem(""));
+        assertNull(KubeSyntax.labelValueProblem("v1.2_x-y"));
+        assertNull(KubeSyntax.labelValueProblem("v".repeat(63)));
+    }
+
+    @Test
+    void shouldRejectKubernetesLabelsWhenTheyBreakTheApiServersRules()
+    {
+        assertNotNull(KubeSyntax.labelKeyProblem(""));
+        assertNotNull(KubeSyntax.labelKeyProblem("/app"));
+        assertNotNull(KubeSyntax.labelKeyProblem("Example.com/app"));
+        assertNotNull(KubeSyntax.labelKeyProblem("app-"));
+        assertNotNull(KubeSyntax.labelKeyProblem("k".repeat(64)));
+        assertNotNull(KubeSyntax.labelKeyProblem("a/b/c"));
+        assertNotNull(KubeSyntax.labelValueProblem("v".repeat(64)));
+        assertNotNull(KubeSyntax.labelValueProblem("has space"));
+    }
+
+    @Test
+    void shouldCheckDnsNamesWhenNamingPodsNamespacesAndPorts()
+    {
+        assertNull(KubeSyntax.dns1123LabelProblem("web-1"));
+        assertNotNull(KubeSyntax.dns1123LabelProblem("web.1"));
+        assertNotNull(KubeSyntax.dns1123LabelProblem("-web"));
+        assertNotNull(KubeSyntax.dns1123LabelProblem("w".repeat(64)));
+        assertNull(KubeSyntax.dns1123SubdomainProblem("db-policy.v2"));
+        assertNotNull(KubeSyntax.dns1123SubdomainProblem("db..policy"));
+        assertNull(KubeSyntax.portNameProblem("mysql"));
+        assertNotNull(KubeSyntax.portNameProblem("8080"));
+        assertNotNull(KubeSyntax.portNameProblem("my--sql"));
+        assertNotNull(KubeSyntax.portNameProblem("a-very-long-port-name"));
+    }
+
+    @Test
+    void shouldParseAddressesAndCidrsWhenTheyAreDottedQuads()
+    {
+        assertEquals(0x0AF4000AL, Ipv4.parseAddress("10.244.0.10"));
+        assertEquals(0xFFFFFFFFL, Ipv4.parseAddress("255.255.255.255"));
+        assertEquals(-1, Ipv4.parseAddress("10.244.0"));
+        assertEquals(-1, Ipv4.parseAddress("10.244.0.256"));
+        assertEquals(-1, Ipv4.parseAddress("10.244.0.010"));
+        assertEquals(-1, Ipv4.parseAddress("10.244.0.a"));
+        assertEquals(new Ipv4.Cidr(0x0AF40000L, 16), Ipv4.parseCidr("10.244.0.0/16"));
+        assertNull(Ipv4.parseCidr("10.244.0.0"));
+        assertNull(Ipv4.parseCidr("10.244.0.0/33"));
+        assertEquals(true, Ipv4.hasHostBits(Ipv4.parseCidr("10.244.1.0/16")));
+        assertEquals("10.244.0.0/16", Ipv4.network(Ipv4.parseCidr("10.244.1.0/16")).toString());
+        assertEquals(true, Ipv4.parseCidr("10.244.0.0/16").contains(Ipv4.parseAddress("10.244.255.255")));
+        assertEquals(false, Ipv4.parseCidr("10.244.0.0/16").contains(Ipv4.parseAddress("10.245.0.0")));
+    }
+
+    @Test
+    void shouldSuggestOnlyNearNamesWhenAskedForTheNearest()
+    {
+        assertEquals("steps", Suggest.nearest("step", List.of("name", "steps")));
+        assertEquals("podCIDR", Suggest.nearest("podCidr", List.of("podCIDR", "nodes")));
+        assertNull(Suggest.nearest("colour", List.of("name", "labels")));
+        assertEquals(3, Suggest.distance("kitten", "sitting"));
+    }
+}
