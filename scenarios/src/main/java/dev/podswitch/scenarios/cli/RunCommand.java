@@ -50,7 +50,7 @@ public final class RunCommand implements Callable<Integer>
     @Override
     public Integer call()
     {
-        final PrintStream err = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.err), true);
+        final PrintStream err = System.err;
         if (live)
         {
             err.println("podswitch: --live is not available in this build yet (it needs the TAP ports of the live "
@@ -90,8 +90,7 @@ public final class RunCommand implements Callable<Integer>
 
     private int runAll(final List<Scenario> scenarios, final ClusterOptions.Underlay chosen, final PrintStream err)
     {
-        final PrintStream out = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true,
-            java.nio.charset.StandardCharsets.UTF_8);
+        final PrintStream out = System.out;
         final List<ScenarioResult> results = new ArrayList<>();
         for (final Scenario scenario : scenarios)
         {

@@ -1,0 +1,60 @@
+package dev.podswitch.scenarios.run;
+
+import dev.podswitch.control.ClusterOptions;
+import dev.podswitch.scenarios.load.ScenarioLoader;
+import dev.podswitch.scenarios.model.Scenario;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Every scenario shipped under scenarios/library must pass, over both underlays. */
+class ScenarioLibraryTest
+{
+    static Stream<Arguments> libraryScenarios() throws IOException
+    {
+        final List<Path> files;
+        try (Stream<Path> listing = Files.list(Path.of("library")))
+        {
+            files = listing.filter(path -> path.toString().endsWith(".yaml")).sorted().toList();
+        }
+        assertTrue(files.size() >= 5, "the library should hold at least five scenarios, found " + files);
+        return files.stream().flatMap(file -> Stream.of(ClusterOptions.Underlay.values())
+            .map(underlay -> Arguments.of(file.getFileName().toString(), underlay)));
+    }
+
+    @ParameterizedTest(name = "{0} over {1}")
+    @MethodSource("libraryScenarios")
+    void shouldPassEveryExpectationWhenRunningTheLibrary(final String fileName, final ClusterOptions.Underlay underlay)
+        throws Exception
+    {
+        final Scenario scenario = ScenarioLoader.load(Path.of("library", fileName));
+        final ScenarioResult result = new ScenarioRunner(underlay, RunListener.NONE).run(scenario);
+
+        assertEquals(scenario.steps().size(), result.steps().size());
+        assertTrue(result.probeCount() > 0, "a scenario that probes nothing proves nothing");
+        for (final StepResult step : result.steps())
+        {
+            for (final ProbeOutcome probe : step.probes())
+            {
+                assertFalse(probe.isMismatch(), fileName + " step '" + step.name() + "': " + probe);
+                if (probe.observed())
+                {
+                    assertEquals(probe.sourceIp(), probe.sourceIpSeen(), "no NAT: " + probe);
+                }
+            }
+        }
+        final ScenarioResult.DataplaneSummary frames = result.dataplane();
+        final long dropped = frames.drops().values().stream().mapToLong(Long::longValue).sum();
+        assertEquals(frames.received(), frames.forwarded() + frames.answered() + dropped, "frame accounting");
+    }
+}
