@@ -20,9 +20,11 @@ public final class FrameRing
     private final RingBuffer<Frame> ring;
     private final EventPoller<Frame> poller;
     private final DatapathCounters counters;
+    private final int frameCapacity;
 
     public FrameRing(final int size, final int frameCapacity, final DatapathCounters counters)
     {
+        this.frameCapacity = frameCapacity;
         this.ring = RingBuffer.createMultiProducer(() -> new Frame(frameCapacity), size, new BlockingWaitStrategy());
         this.poller = ring.newPoller();
         this.ring.addGatingSequences(poller.getSequence());
@@ -59,9 +61,21 @@ public final class FrameRing
         ring.publish(sequence);
     }
 
-    /** Copies a frame in and publishes it; false when the ring is full (already counted). */
+    public int frameCapacity()
+    {
+        return frameCapacity;
+    }
+
+    /** Copies a frame in and publishes it; false when it is too long or the ring is full (both counted). */
     public boolean offer(final int inPortId, final MemorySegment source, final long offset, final int length)
     {
+        if (length > frameCapacity)
+        {
+            // Checked before claiming: a claimed slot that is never published would stall the ring forever.
+            counters.received();
+            counters.dropped(DropReason.FRAME_TOO_LONG);
+            return false;
+        }
         final long sequence = tryClaim();
         if (sequence < 0)
         {

@@ -34,10 +34,6 @@ public final class IntHashMap<V>
         {
             throw new IllegalArgumentException("null values are not stored");
         }
-        if ((size + 1) * 2 > keys.length)
-        {
-            throw new IllegalStateException("IntHashMap sized for " + keys.length / 2 + " entries, give a larger expectedSize");
-        }
         int index = hash(key) & mask;
         while (values[index] != null && keys[index] != key)
         {
@@ -45,6 +41,11 @@ public final class IntHashMap<V>
         }
         if (values[index] == null)
         {
+            // Only a new key needs room; replacing the value of a present one never does.
+            if ((size + 1) * 2 > keys.length)
+            {
+                throw new IllegalStateException("IntHashMap sized for " + keys.length / 2 + " entries, give a larger expectedSize");
+            }
             size++;
         }
         keys[index] = key;

@@ -86,6 +86,10 @@ public final class PacketBytes
         long mac = 0;
         for (final String octet : octets)
         {
+            if (!octet.matches("[0-9a-fA-F]{1,2}"))
+            {
+                throw new IllegalArgumentException("not a MAC address (six hex octets separated by ':'): " + text);
+            }
             mac = (mac << 8) | Integer.parseInt(octet, 16);
         }
         return mac;

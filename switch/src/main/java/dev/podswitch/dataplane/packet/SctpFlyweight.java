@@ -71,7 +71,10 @@ public final class SctpFlyweight
             PacketBytes.putU16(segment, parameter + 2, parameterLength);
             segment.asSlice(parameter + 4, cookieLength).fill((byte)0x5A);
         }
-        return COMMON_HEADER_LENGTH + ((chunkLength + 3) & ~3);
+        // RFC 9260 §3.2: pad the chunk to a multiple of 4 bytes with zeros (the CRC covers them).
+        final int paddedLength = (chunkLength + 3) & ~3;
+        segment.asSlice(offset + COMMON_HEADER_LENGTH + chunkLength, paddedLength - chunkLength).fill((byte)0);
+        return COMMON_HEADER_LENGTH + paddedLength;
     }
 
     /** Writes an ABORT chunk with no causes; returns the SCTP packet length. */

@@ -32,6 +32,7 @@ public enum DropReason
     TUNNEL_TX_FAILED("tunnel could not send"),
     PORT_DOWN("output port is gone or closed"),
     RING_FULL("ring buffer full at receive (back-pressure)"),
+    FRAME_TOO_LONG("frame longer than a ring slot"),
     // Policy
     POLICY_DENIED_EGRESS("denied by NetworkPolicy egress of the sending pod"),
     POLICY_DENIED_INGRESS("denied by NetworkPolicy ingress of the receiving pod"),

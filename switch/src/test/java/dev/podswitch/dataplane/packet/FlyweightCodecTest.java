@@ -233,6 +233,22 @@ class FlyweightCodecTest
     }
 
     @Test
+    void shouldZeroChunkPaddingWhenStateCookieLengthIsNotAMultipleOfFour()
+    {
+        // RFC 9260 §3.2: a chunk is padded to 4 bytes with zeros, and the CRC covers the padding.
+        final byte[] dirty = new byte[64];
+        java.util.Arrays.fill(dirty, (byte)0xEE);
+        final MemorySegment segment = nativeCopy(dirty);
+        final SctpFlyweight sctp = new SctpFlyweight().wrap(segment, 0).initCommonHeader(9000, 40000, 0x0102_0304);
+        final int length = sctp.putInitChunk(SctpFlyweight.CHUNK_INIT_ACK, 0x0A0B_0C0D, 5);
+        assertEquals(12 + 32, length);
+        assertEquals(20 + 4 + 5, sctp.chunkLength());
+        assertEquals(SctpFlyweight.PARAMETER_STATE_COOKIE, PacketBytes.getU16(segment, 32));
+        assertEquals(9, PacketBytes.getU16(segment, 34));
+        assertEquals("000000", toHex(toBytes(segment, 12 + 29, 3)), "chunk padding");
+    }
+
+    @Test
     void shouldDecodeAndEncodeVxlanHeaderWhenIFlagAndVniSet()
     {
         final byte[] header = hex("08 000000 123456 00");
@@ -257,6 +273,18 @@ class FlyweightCodecTest
         assertEquals("0a:58:0a:f4:00:02", PacketBytes.macToString(0x0A58_0AF4_0002L));
         assertEquals(0xFFFF_FFFF_FFFFL, PacketBytes.parseMac("ff:ff:ff:ff:ff:ff"));
         assertEquals("192.168.254.107", PacketBytes.ipToString(ip(192, 168, 254, 107)));
+    }
+
+    @Test
+    void shouldRejectMacTextWhenAnOctetIsNotOneOrTwoHexDigits()
+    {
+        for (final String bad : new String[] {"0a:58:0a:f4:00:-1", "100:0:0:0:0:0", "0a:58:0a:f4:00:", "+1:2:3:4:5:6",
+            "0a:58:0a:f4:00:02:03", "g0:00:00:00:00:00"})
+        {
+            org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> PacketBytes.parseMac(bad),
+                bad);
+        }
+        assertEquals(0x0A58_0AF4_0002L, PacketBytes.parseMac("0A:58:a:f4:0:02"));
     }
 
     private static byte[] withZeroAt(final byte[] bytes, final int offset)
