@@ -45,8 +45,7 @@ public final class FrameRing
         catch (final InsufficientCapacityException full)
         {
             // Disruptor throws a shared, stackless instance: no allocation on this path.
-            counters.received();
-            counters.dropped(DropReason.RING_FULL);
+            counters.droppedAtReceive(DropReason.RING_FULL);
             return -1;
         }
     }
@@ -72,8 +71,7 @@ public final class FrameRing
         if (length > frameCapacity)
         {
             // Checked before claiming: a claimed slot that is never published would stall the ring forever.
-            counters.received();
-            counters.dropped(DropReason.FRAME_TOO_LONG);
+            counters.droppedAtReceive(DropReason.FRAME_TOO_LONG);
             return false;
         }
         final long sequence = tryClaim();

@@ -171,17 +171,39 @@ final class StepReader
         return new DeletePolicies(names, where);
     }
 
+    /** Reads one action entry: its mapping, its field path, and where to report it. */
+    @FunctionalInterface
+    private interface EntryReader
+    {
+        StepAction read(YamlMap entry, SourceLocation where) throws ScenarioException;
+    }
+
+    /** labelPod and labelNamespace take one mapping or a list of them; each becomes one action. */
+    private void eachEntry(
+        final Node value,
+        final String path,
+        final SourceLocation where,
+        final List<StepAction> actions,
+        final EntryReader reader) throws ScenarioException
+    {
+        final boolean isList = value instanceof SequenceNode;
+        final List<Node> entries = isList ? ((SequenceNode)value).getValue() : List.of(value);
+        for (int i = 0; i < entries.size(); i++)
+        {
+            final String entryPath = isList ? path + "[" + i + "]" : path;
+            final YamlMap entry = YamlMap.of(origin, entries.get(i), entryPath);
+            actions.add(reader.read(entry, isList ? origin.location(entries.get(i)) : where));
+        }
+    }
+
     private void labelPods(
         final Node value,
         final String path,
         final SourceLocation where,
         final List<StepAction> actions) throws ScenarioException
     {
-        final List<Node> entries = value instanceof SequenceNode sequence ? sequence.getValue() : List.of(value);
-        for (int i = 0; i < entries.size(); i++)
+        eachEntry(value, path, where, actions, (entry, entryWhere) ->
         {
-            final String entryPath = value instanceof SequenceNode ? path + "[" + i + "]" : path;
-            final YamlMap entry = YamlMap.of(origin, entries.get(i), entryPath);
             entry.allowOnly("pod", "labels");
             final Node podNode = entry.require("pod");
             final String key = namespacedName(podNode, entry.pathOf("pod"), "pod");
@@ -190,9 +212,8 @@ final class StepReader
             final Map<String, String> labels = Values.labels(origin, entry.value("labels"), entry.pathOf("labels"));
             population.replacePod(new PodSpec(pod.namespace(), pod.name(), pod.node(), pod.ip(), labels, pod.ports(),
                 pod.where()));
-            final SourceLocation entryWhere = value instanceof SequenceNode ? origin.location(entries.get(i)) : where;
-            actions.add(new LabelPod(key, labels, entryWhere));
-        }
+            return new LabelPod(key, labels, entryWhere);
+        });
     }
 
     private void labelNamespaces(
@@ -201,11 +222,8 @@ final class StepReader
         final SourceLocation where,
         final List<StepAction> actions) throws ScenarioException
     {
-        final List<Node> entries = value instanceof SequenceNode sequence ? sequence.getValue() : List.of(value);
-        for (int i = 0; i < entries.size(); i++)
+        eachEntry(value, path, where, actions, (entry, entryWhere) ->
         {
-            final String entryPath = value instanceof SequenceNode ? path + "[" + i + "]" : path;
-            final YamlMap entry = YamlMap.of(origin, entries.get(i), entryPath);
             entry.allowOnly("namespace", "labels");
             final Node namespaceNode = entry.require("namespace");
             final String namespace = Values.text(origin, namespaceNode, entry.pathOf("namespace"));
@@ -214,9 +232,8 @@ final class StepReader
             final Map<String, String> labels = Values.labels(origin, entry.value("labels"), entry.pathOf("labels"));
             KubeObjects.checkMetadataNameLabel(origin, entry.value("labels"), entry.pathOf("labels"), namespace, labels);
             population.putNamespace(namespace, labels);
-            actions.add(new LabelNamespace(namespace, labels,
-                value instanceof SequenceNode ? origin.location(entries.get(i)) : where));
-        }
+            return new LabelNamespace(namespace, labels, entryWhere);
+        });
     }
 
     private AddPods addPods(final Node value, final String path, final SourceLocation where) throws ScenarioException

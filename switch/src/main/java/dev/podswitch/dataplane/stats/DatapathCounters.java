@@ -5,10 +5,12 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
- * A node's data-plane counters. Written by the node's pipeline thread (and by producers counting
- * ring-full drops), read by anyone: the CLI, tests, metrics. Every frame that enters the pipeline
- * ends in exactly one bucket, so {@code received = forwarded + answered + Σ drops} holds whenever
- * the pipeline is idle.
+ * A node's data-plane counters. The pipeline thread is the only writer of the pipeline counters
+ * (a plain read and an ordered store: no locked instruction per frame); producers on other threads
+ * — ports meeting a full ring, the tunnel's receive thread — count the frames they drop before the
+ * ring through {@link #droppedAtReceive}, which is atomic. Readers (CLI, tests, metrics) sum both.
+ * Every frame ends in exactly one bucket, so {@code received = forwarded + answered + Σ drops}
+ * holds whenever the pipeline is idle.
  */
 public final class DatapathCounters
 {
@@ -18,50 +20,69 @@ public final class DatapathCounters
     private static final int FIRST_DROP = 3;
     private static final DropReason[] REASONS = DropReason.values();
 
-    private final AtomicLongArray values = new AtomicLongArray(FIRST_DROP + REASONS.length);
+    private final AtomicLongArray pipeline = new AtomicLongArray(FIRST_DROP + REASONS.length);
+    private final AtomicLongArray producers = new AtomicLongArray(FIRST_DROP + REASONS.length);
 
+    private void increment(final int index)
+    {
+        pipeline.lazySet(index, pipeline.get(index) + 1);
+    }
+
+    /** Pipeline thread only: a frame taken from the ring. */
     public void received()
     {
-        values.getAndIncrement(RECEIVED);
+        increment(RECEIVED);
     }
 
-    /** A frame left through a port (pod, host or tunnel). */
+    /** Pipeline thread only: a frame left through a port (pod, host or tunnel). */
     public void forwarded()
     {
-        values.getAndIncrement(FORWARDED);
+        increment(FORWARDED);
     }
 
-    /** A frame consumed by the switch itself, which answered it (gateway ARP, gateway ping). */
+    /** Pipeline thread only: a frame consumed by the switch itself, which answered it (gateway ARP, ping). */
     public void answered()
     {
-        values.getAndIncrement(ANSWERED);
+        increment(ANSWERED);
     }
 
+    /** Pipeline thread only: a frame taken from the ring and dropped. */
     public void dropped(final DropReason reason)
     {
-        values.getAndIncrement(FIRST_DROP + reason.ordinal());
+        increment(FIRST_DROP + reason.ordinal());
+    }
+
+    /** Any thread: a frame that arrived but was dropped before it entered the ring. */
+    public void droppedAtReceive(final DropReason reason)
+    {
+        producers.getAndIncrement(RECEIVED);
+        producers.getAndIncrement(FIRST_DROP + reason.ordinal());
+    }
+
+    private long value(final int index)
+    {
+        return pipeline.get(index) + producers.get(index);
     }
 
     public long receivedCount()
     {
-        return values.get(RECEIVED);
+        return value(RECEIVED);
     }
 
     public long forwardedCount()
     {
-        return values.get(FORWARDED);
+        return value(FORWARDED);
     }
 
     public long answeredCount()
     {
-        return values.get(ANSWERED);
+        return value(ANSWERED);
     }
 
     public long droppedCount(final DropReason reason)
     {
-        return values.get(FIRST_DROP + reason.ordinal());
+        return value(FIRST_DROP + reason.ordinal());
     }
-
     public long droppedTotal()
     {
         long total = 0;

@@ -128,8 +128,7 @@ public final class TunnelPort implements VxlanReceiver
 
     private void dropBadTunnelFrame()
     {
-        counters.received();
-        counters.dropped(DropReason.BAD_TUNNEL_FRAME);
+        counters.droppedAtReceive(DropReason.BAD_TUNNEL_FRAME);
     }
 
     /** Outer MACs mean nothing on a UDP underlay; derived from the VTEP IP so captures read well. */
