@@ -1,0 +1,69 @@
+package dev.podswitch.dataplane.classify;
+
+/**
+ * One endpoint's rules for one direction, compiled. Rules without ports land in
+ * {@code anyProtocol} (every protocol, ICMP included). Rules with ports land in a per-protocol
+ * segment map — sorted disjoint port segments, each with the union of the peers allowed on it —
+ * so numbers, ranges ({@code endPort}) and resolved named ports cost one binary search.
+ */
+public final class PortRules
+{
+    static final int TCP = 0;
+    static final int UDP = 1;
+    static final int SCTP = 2;
+    static final int PORTED_PROTOCOLS = 3;
+
+    private final PeerSet anyProtocol;
+    private final int[][] segmentStarts;
+    private final PeerSet[][] segmentPeers;
+
+    PortRules(final PeerSet anyProtocol, final int[][] segmentStarts, final PeerSet[][] segmentPeers)
+    {
+        this.anyProtocol = anyProtocol;
+        this.segmentStarts = segmentStarts;
+        this.segmentPeers = segmentPeers;
+    }
+
+    /** The index of a protocol that carries ports, or -1. */
+    static int protocolIndex(final int protocolNumber)
+    {
+        return switch (protocolNumber)
+        {
+            case 6 -> TCP;
+            case 17 -> UDP;
+            case 132 -> SCTP;
+            default -> -1;
+        };
+    }
+
+    public boolean allows(final int protocolNumber, final int port, final int peerIdentity, final int peerIp)
+    {
+        if (anyProtocol.contains(peerIdentity, peerIp))
+        {
+            return true;
+        }
+        final int index = protocolIndex(protocolNumber);
+        if (index < 0)
+        {
+            return false;
+        }
+        final int[] starts = segmentStarts[index];
+        int low = 0;
+        int high = starts.length - 1;
+        int found = -1;
+        while (low <= high)
+        {
+            final int middle = (low + high) >>> 1;
+            if (starts[middle] <= port)
+            {
+                found = middle;
+                low = middle + 1;
+            }
+            else
+            {
+                high = middle - 1;
+            }
+        }
+        return found >= 0 && segmentPeers[index][found].contains(peerIdentity, peerIp);
+    }
+}
