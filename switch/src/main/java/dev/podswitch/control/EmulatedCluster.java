@@ -2,6 +2,7 @@ package dev.podswitch.control;
 
 import dev.podswitch.dataplane.Frame;
 import dev.podswitch.dataplane.NodeDatapath;
+import dev.podswitch.dataplane.classify.PolicyTable;
 import dev.podswitch.dataplane.forward.ForwardingTable;
 import dev.podswitch.dataplane.forward.LocalEndpoint;
 import dev.podswitch.dataplane.port.MemoryPort;
@@ -186,6 +187,15 @@ public final class EmulatedCluster implements AutoCloseable
         endpoint.resolveGateway();
         runUntilIdle();
         return attachment;
+    }
+
+    /** Swaps a newly compiled policy into every node; each picks it up at its next batch. */
+    public void publishPolicy(final PolicyTable policy)
+    {
+        for (final EmulatedNode node : nodeByName.values())
+        {
+            node.datapath().publishPolicy(policy);
+        }
     }
 
     /** Detaches a pod or host and releases its IP; its port is gone from the next batch on. */

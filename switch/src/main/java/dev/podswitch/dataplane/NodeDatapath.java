@@ -2,6 +2,10 @@ package dev.podswitch.dataplane;
 
 import com.lmax.disruptor.EventPoller;
 import dev.podswitch.dataplane.classify.AntiSpoofCheck;
+import dev.podswitch.dataplane.classify.PolicyEnforcer;
+import dev.podswitch.dataplane.conntrack.ConnectionTracker;
+import dev.podswitch.dataplane.conntrack.ConntrackTimeouts;
+import dev.podswitch.dataplane.classify.PolicyTable;
 import dev.podswitch.dataplane.forward.ForwardingTable;
 import dev.podswitch.dataplane.forward.GatewayResponder;
 import dev.podswitch.dataplane.forward.LocalEndpoint;
@@ -28,7 +32,8 @@ import java.util.concurrent.atomic.AtomicReference;
  * node runs on its own thread or shares one with other nodes (threading is configuration).
  *
  * <p>Where a packet goes next: {@link FrameParser} → {@link AntiSpoofCheck} →
- * {@link GatewayResponder} (ARP, ping to the gateway) → {@link Router} → a {@link Port} or the
+ * {@link GatewayResponder} (ARP, ping to the gateway) → {@link PolicyEnforcer} (conntrack, then
+ * NetworkPolicy on a connection's first packet) → {@link Router} → a {@link Port} or the
  * {@link TunnelPort}. Every frame ends in exactly one counter of {@link DatapathCounters}.
  *
  * <p>Threads: {@code doWork} on one thread at a time (the owner); ports, the tunnel's receive
@@ -40,22 +45,33 @@ public final class NodeDatapath implements EventPoller.Handler<Frame>
     public static final int TUNNEL_PORT_ID = 0;
     public static final int DEFAULT_RING_SIZE = 1024;
     public static final int BATCH_LIMIT = 32;
+    public static final String CONNTRACK_CAPACITY_PROP_NAME = "switch.conntrack.capacity";
+    public static final int CONNTRACK_CAPACITY_DEFAULT = 1 << 16;
+    private static final int CONNTRACK_CAPACITY =
+        Integer.getInteger(CONNTRACK_CAPACITY_PROP_NAME, CONNTRACK_CAPACITY_DEFAULT);
+    /** Conntrack slots examined for expiry per batch: housekeeping spread thin over the loop. */
+    private static final int SWEEP_SLOTS_PER_BATCH = 64;
 
     private final String name;
     private final DatapathCounters counters = new DatapathCounters();
     private final DistinctErrorLog errors;
     private final FrameRing ring;
     private final AtomicReference<ForwardingTable> tableRef = new AtomicReference<>();
+    private final AtomicReference<PolicyTable> policyRef = new AtomicReference<>(PolicyTable.ALLOW_ALL);
     private final TunnelPort tunnel;
     private final FrameParser parser = new FrameParser();
     private final GatewayResponder gateway = new GatewayResponder();
     private final Router router = new Router();
+    private final PolicyEnforcer policyEnforcer = new PolicyEnforcer(new ConnectionTracker(CONNTRACK_CAPACITY,
+        ConntrackTimeouts.DEFAULTS));
     private volatile Port[] portById = new Port[1];
     private int nextPortId = 1;
 
     // Batch-local copies of the published snapshots: read once per batch, never mid-batch.
     private ForwardingTable table;
+    private PolicyTable policy;
     private Port[] ports;
+    private long nowNs;
     private int batchCount;
 
     public NodeDatapath(final String name, final int ringSize, final int frameCapacity, final int vtepIp, final int vni,
@@ -84,6 +100,11 @@ public final class NodeDatapath implements EventPoller.Handler<Frame>
         return ring;
     }
 
+    public ConnectionTracker connections()
+    {
+        return policyEnforcer.tracker();
+    }
+
     public TunnelPort tunnel()
     {
         return tunnel;
@@ -98,6 +119,17 @@ public final class NodeDatapath implements EventPoller.Handler<Frame>
     public void publish(final ForwardingTable newTable)
     {
         tableRef.set(newTable);
+    }
+
+    /** Swaps in a newly compiled policy; new connections are judged by it from the next batch on. */
+    public void publishPolicy(final PolicyTable policy)
+    {
+        policyRef.set(policy);
+    }
+
+    public PolicyTable policy()
+    {
+        return policyRef.get();
     }
 
     /** Adds a memory port (an emulated pod or host) and returns it; its id goes into the table. */
@@ -135,7 +167,9 @@ public final class NodeDatapath implements EventPoller.Handler<Frame>
     public int doWork()
     {
         table = tableRef.get();
+        policy = policyRef.get();
         ports = portById;
+        nowNs = System.nanoTime();
         batchCount = 0;
         final int handled;
         try
@@ -151,6 +185,7 @@ public final class NodeDatapath implements EventPoller.Handler<Frame>
         {
             flush();
         }
+        policyEnforcer.tracker().sweep(nowNs, SWEEP_SLOTS_PER_BATCH);
         return handled;
     }
 
@@ -208,9 +243,9 @@ public final class NodeDatapath implements EventPoller.Handler<Frame>
         }
         final int inPortId = frame.inPortId();
         final boolean fromTunnel = inPortId == TUNNEL_PORT_ID;
+        final LocalEndpoint sender = fromTunnel ? null : table.localByPortId(inPortId);
         if (!fromTunnel)
         {
-            final LocalEndpoint sender = table.localByPortId(inPortId);
             if (sender == null)
             {
                 return DropReason.PORT_DOWN;
@@ -236,6 +271,14 @@ public final class NodeDatapath implements EventPoller.Handler<Frame>
         if (meta.ipTtl <= 1)
         {
             return DropReason.TTL_EXPIRED;
+        }
+        final LocalEndpoint receiver = table.localByIp(meta.ipDestination);
+        final DropReason denied = policyEnforcer.admit(meta, policy,
+            sender != null && sender.kind() == LocalEndpoint.Kind.POD,
+            receiver != null && receiver.kind() == LocalEndpoint.Kind.POD, nowNs);
+        if (denied != null)
+        {
+            return denied;
         }
         final DropReason unrouted = router.route(segment, frame.length(), meta, fromTunnel, table, ports, tunnel);
         if (unrouted == null)

@@ -1,6 +1,8 @@
 package dev.podswitch.scenarios.load;
 
 import dev.podswitch.dataplane.packet.IpProtocol;
+import dev.podswitch.policy.model.NetworkPolicy;
+import dev.podswitch.policy.validation.NetworkPolicyDecoder;
 import dev.podswitch.scenarios.model.ContainerPort;
 import dev.podswitch.scenarios.model.Manifest;
 import dev.podswitch.scenarios.model.NamespaceSpec;
@@ -14,8 +16,8 @@ import java.util.Map;
 
 /**
  * Pod and Namespace manifests as the scenario model's {@link PodSpec} and {@link NamespaceSpec}, so
- * the runner treats {@code kind: Pod} like an {@code addPods:} entry. Only manifests the loader
- * produced (and so checked) may be converted.
+ * the runner treats {@code kind: Pod} like an {@code addPods:} entry, and NetworkPolicy manifests
+ * as the policy model. Only manifests the loader produced (and so checked) may be converted.
  */
 public final class KubeObjects
 {
@@ -51,6 +53,23 @@ public final class KubeObjects
             labels(pod),
             ports,
             pod.where());
+    }
+
+    /**
+     * A NetworkPolicy manifest as the validated model, with the API server's defaults applied
+     * (namespace "default" when absent). The loader has already rejected invalid ones, so an
+     * invalid manifest here is a bug: IllegalStateException.
+     */
+    public static NetworkPolicy networkPolicy(final Manifest policy)
+    {
+        requireKind(policy, "NetworkPolicy");
+        final NetworkPolicyDecoder.Decoded decoded = NetworkPolicyDecoder.decode(policy.body());
+        if (!decoded.isValid())
+        {
+            throw new IllegalStateException("not a valid NetworkPolicy, so not one the loader produced: " +
+                policy.describe() + ": " + decoded.errors());
+        }
+        return decoded.policy();
     }
 
     public static NamespaceSpec namespaceSpec(final Manifest namespace)

@@ -16,7 +16,8 @@ import java.util.Map;
 /**
  * Multi-document Kubernetes manifest text to {@link Manifest}s. Checks what every later consumer
  * relies on: a supported kind and apiVersion, metadata names and labels in the API server's syntax,
- * the Pod fields the runner reads, and the NetworkPolicy field tree (structure only).
+ * the Pod fields the runner reads, and NetworkPolicies in full: their field tree, then the API
+ * server's validation ({@link NetworkPolicyCheck}).
  */
 final class ManifestReader
 {
@@ -37,13 +38,21 @@ final class ManifestReader
     static List<Read> read(final String text, final Origin origin, final String prefix, final String suffix)
         throws ScenarioException
     {
-        final List<Node> documents = YamlDocuments.composeAll(text, origin);
+        final List<Node> documents;
+        try
+        {
+            documents = YamlDocuments.composeAll(text, origin);
+        }
+        catch (final ScenarioException yamlError)
+        {
+            throw PastedYaml.explain(yamlError, text, origin, prefix, suffix);
+        }
         final List<Read> manifests = new ArrayList<>(documents.size());
         for (int i = 0; i < documents.size(); i++)
         {
             final int index = i + 1;
             final Origin documentOrigin = origin.withDocument(prefix + "document " + index + suffix);
-            manifests.add(new Read(readDocument(documents.get(i), documentOrigin, index), documentOrigin));
+            manifests.add(new Read(readDocument(documents.get(i), documentOrigin, index, prefix, suffix), documentOrigin));
         }
         return manifests;
     }
@@ -53,8 +62,12 @@ final class ManifestReader
     {
     }
 
-    private static Manifest readDocument(final Node document, final Origin origin, final int index)
-        throws ScenarioException
+    private static Manifest readDocument(
+        final Node document,
+        final Origin origin,
+        final int index,
+        final String prefix,
+        final String suffix) throws ScenarioException
     {
         final YamlMap root = YamlMap.of(origin, document, "");
         final String apiVersion = Values.text(origin, root.require("apiVersion"), "apiVersion");
@@ -70,9 +83,18 @@ final class ManifestReader
             throw origin.error(root.value("apiVersion"), "apiVersion", kind + " must have apiVersion " + expectedVersion +
                 ", got " + apiVersion + "; supported kinds: " + SUPPORTED_KINDS);
         }
+        final Map<String, SourceLocation> locationByPath = new LinkedHashMap<>();
+        locationByPath.put("", origin.location(document));
+        @SuppressWarnings("unchecked")
+        final Map<String, Object> body = (Map<String, Object>)toJava(origin, document, "", locationByPath);
         if ("NetworkPolicy".equals(kind))
         {
+            // Structure first, for its indentation and markdown hints; then the API server's own validation.
             NetworkPolicyShape.check(origin, document);
+            final Manifest unchecked = new Manifest(apiVersion, kind, null, null, body, origin.location(document),
+                origin.file(), index, locationByPath);
+            NetworkPolicyCheck.check(unchecked,
+                prefix + "document " + index + " (" + NetworkPolicyCheck.describe(body) + ")" + suffix);
         }
         final YamlMap metadata = YamlMap.of(origin, root.require("metadata"), "metadata");
         final String name = Values.text(origin, metadata.require("name"), "metadata.name");
@@ -103,10 +125,6 @@ final class ManifestReader
             KubeObjects.checkPod(origin, root);
         }
 
-        final Map<String, SourceLocation> locationByPath = new LinkedHashMap<>();
-        locationByPath.put("", origin.location(document));
-        @SuppressWarnings("unchecked")
-        final Map<String, Object> body = (Map<String, Object>)toJava(origin, document, "", locationByPath);
         return new Manifest(apiVersion, kind, namespace, name, body, origin.location(document), origin.file(), index,
             locationByPath);
     }

@@ -1,17 +1,22 @@
 package dev.podswitch.scenarios.run;
 
-import dev.podswitch.control.Attachment;
 import dev.podswitch.control.ClusterOptions;
 import dev.podswitch.control.EmulatedCluster;
 import dev.podswitch.dataplane.packet.IpProtocol;
 import dev.podswitch.dataplane.port.endpoint.ServedPorts;
 import dev.podswitch.ipam.cidr.Ipv4;
+import dev.podswitch.policy.compile.PolicyCompiler;
+import dev.podswitch.policy.model.NamedPort;
+import dev.podswitch.policy.model.NetworkPolicy;
+import dev.podswitch.policy.model.PolicyCluster;
+import dev.podswitch.policy.model.PolicyEndpoint;
 import dev.podswitch.scenarios.model.ContainerPort;
 import dev.podswitch.scenarios.model.HostSpec;
 import dev.podswitch.scenarios.model.NamespaceSpec;
 import dev.podswitch.scenarios.model.PodSpec;
 import dev.podswitch.scenarios.model.Scenario;
 
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -31,7 +36,9 @@ public final class Lab implements AutoCloseable
     private final Map<String, Map<String, String>> namespaceLabels = new LinkedHashMap<>();
     private final Map<String, PodSpec> podByKey = new LinkedHashMap<>();
     private final Map<String, HostSpec> hostByName = new LinkedHashMap<>();
+    private final Map<String, NetworkPolicy> policyByKey = new LinkedHashMap<>();
     private int spreadCursor;
+    private long policyGeneration;
 
     Lab(final Scenario scenario, final ClusterOptions.Underlay underlay)
     {
@@ -52,6 +59,7 @@ public final class Lab implements AutoCloseable
             {
                 addPod(pod);
             }
+            publishPolicy();
         }
         catch (final RuntimeException failed)
         {
@@ -78,6 +86,60 @@ public final class Lab implements AutoCloseable
     public Map<String, HostSpec> hosts()
     {
         return Collections.unmodifiableMap(hostByName);
+    }
+
+    public Map<String, NetworkPolicy> policies()
+    {
+        return Collections.unmodifiableMap(policyByKey);
+    }
+
+    /** Creates or replaces a policy (like kubectl apply). */
+    void applyPolicy(final NetworkPolicy policy)
+    {
+        policyByKey.put(policy.key(), policy);
+    }
+
+    /** Deletes a policy; deleting one that does not exist is an error the loader already reported. */
+    void deletePolicy(final String key)
+    {
+        policyByKey.remove(key);
+    }
+
+    /**
+     * Everything NetworkPolicy verdicts depend on, as one snapshot: namespaces with their labels,
+     * pods and hosts with their addresses and ports, and the policies.
+     */
+    public PolicyCluster policyCluster()
+    {
+        final List<PolicyEndpoint> endpoints = new ArrayList<>();
+        for (final PodSpec pod : podByKey.values())
+        {
+            endpoints.add(new PolicyEndpoint(PolicyEndpoint.Kind.POD, pod.namespace(), pod.name(), Ipv4.parse(pod.ip()),
+                pod.labels(), namedPorts(pod.ports())));
+        }
+        for (final HostSpec host : hostByName.values())
+        {
+            endpoints.add(new PolicyEndpoint(PolicyEndpoint.Kind.HOST, null, host.name(), Ipv4.parse(host.ip()), Map.of(),
+                namedPorts(host.serves())));
+        }
+        return new PolicyCluster(namespaceLabels, endpoints, new ArrayList<>(policyByKey.values()));
+    }
+
+    /** Compiles the current state and swaps it into every node; new connections see it at once. */
+    void publishPolicy()
+    {
+        cluster.publishPolicy(PolicyCompiler.compile(policyCluster(), ++policyGeneration));
+    }
+
+    private static List<NamedPort> namedPorts(final List<ContainerPort> ports)
+    {
+        final List<NamedPort> named = new ArrayList<>(ports.size());
+        for (final ContainerPort port : ports)
+        {
+            named.add(new NamedPort(port.name(), port.protocol() == null ? IpProtocol.TCP : port.protocol(),
+                port.containerPort()));
+        }
+        return named;
     }
 
     /** Replaces a namespace's labels (creating it), keeping the label the API server always sets. */

@@ -48,7 +48,6 @@ public final class ScenarioRunner
 
     public ScenarioResult run(final Scenario scenario)
     {
-        refuseUnsupported(scenario);
         try (Lab lab = new Lab(scenario, underlay))
         {
             final List<ScenarioResult.NodeInfo> nodes = nodeInfo(lab);
@@ -69,38 +68,7 @@ public final class ScenarioRunner
         }
     }
 
-    /**
-     * NetworkPolicy semantics are not in this build yet. A scenario that uses them is refused
-     * before anything runs: reporting its probes as allowed would be a wrong verdict.
-     */
-    static void refuseUnsupported(final Scenario scenario)
-    {
-        for (final StepSpec step : scenario.steps())
-        {
-            for (final StepAction action : step.actions())
-            {
-                if (action instanceof DeletePolicies delete)
-                {
-                    throw new UnsupportedScenarioException(delete.where() + ": step '" + step.name()
-                        + "' deletes NetworkPolicies: NetworkPolicy is not supported yet in this build");
-                }
-                if (action instanceof ApplyManifests apply)
-                {
-                    for (final Manifest manifest : apply.manifests())
-                    {
-                        if ("NetworkPolicy".equals(manifest.kind()))
-                        {
-                            throw new UnsupportedScenarioException(manifest.where() + ": " + manifest.describe()
-                                + ": NetworkPolicy is not supported yet in this build; refusing to run rather than "
-                                + "report traffic it would deny as allowed");
-                        }
-                    }
-                }
-            }
-        }
-    }
-
-    private static void apply(final Lab lab, final StepAction action)
+    static void apply(final Lab lab, final StepAction action)
     {
         switch (action)
         {
@@ -115,8 +83,10 @@ public final class ScenarioRunner
             case LabelNamespace label -> lab.labelNamespace(label.namespace(), label.labels());
             case AddPods add -> add.pods().forEach(lab::addPod);
             case DeletePods delete -> delete.pods().forEach(lab::deletePod);
-            case DeletePolicies ignored -> throw new UnsupportedScenarioException("NetworkPolicy is not supported yet");
+            case DeletePolicies delete -> delete.namespacedNames().forEach(lab::deletePolicy);
         }
+        // Every change can change verdicts: recompile and swap in before the next action or probe.
+        lab.publishPolicy();
     }
 
     /** Like {@code kubectl apply}: creates the object, or replaces the one with the same namespace and name. */
@@ -137,6 +107,7 @@ public final class ScenarioRunner
                     lab.addPod(pod);
                 }
             }
+            case "NetworkPolicy" -> lab.applyPolicy(KubeObjects.networkPolicy(manifest));
             default -> throw new UnsupportedScenarioException(manifest.where() + ": " + manifest.describe()
                 + ": kind " + manifest.kind() + " is not supported yet");
         }

@@ -93,12 +93,15 @@ class RunCommandTest
     }
 
     @Test
-    void shouldRefuseNetworkPolicyWithExitTwoInsteadOfAllowingSilently()
+    void shouldDropTrafficANetworkPolicyDeniesAndSayWhichAnswerCameBack() throws Exception
     {
-        assertEquals(2, run("run", "src/test/resources/run/uses-policy.yaml"));
-        assertTrue(stderr().contains("NetworkPolicy default/deny-db"), stderr());
-        assertTrue(stderr().contains("not supported yet"), stderr());
-        assertFalse(stdout().contains("PASS"), stdout());
+        assertEquals(0, run("run", "--json", "src/test/resources/run/uses-policy.yaml"), stderr());
+        final JsonNode probes = new ObjectMapper().readTree(stdout()).get("steps").get(0).get("probes");
+        assertFalse(probes.get(0).get("observed").asBoolean(), "web -> db is denied by deny-db");
+        assertEquals("none", probes.get(0).get("answer").asText());
+        assertTrue(probes.get(1).get("observed").asBoolean(), "db -> web is not isolated (ingress-only policy)");
+        assertEquals(1, new ObjectMapper().readTree(stdout()).get("frames").get("dropped").get("POLICY_DENIED_INGRESS")
+            .asInt());
     }
 
     @Test

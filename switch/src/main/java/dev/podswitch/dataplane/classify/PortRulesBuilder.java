@@ -77,6 +77,13 @@ public final class PortRulesBuilder
                 }
                 previous = bound;
             }
+            if (previous != null)
+            {
+                // The last bound is one past the highest covered port: a segment of its own that
+                // allows nothing, or a lookup above every item would land in the segment before it.
+                segmentStarts.add(previous);
+                segmentPeers.add(PeerSet.NONE);
+            }
             starts[p] = segmentStarts.stream().mapToInt(Integer::intValue).toArray();
             peers[p] = segmentPeers.toArray(PeerSet[]::new);
         }

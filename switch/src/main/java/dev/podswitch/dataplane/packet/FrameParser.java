@@ -22,6 +22,11 @@ public final class FrameParser
     private final UdpFlyweight udp = new UdpFlyweight();
     private final IcmpFlyweight icmp = new IcmpFlyweight();
     private final SctpFlyweight sctp = new SctpFlyweight();
+    /** The ports (or an ICMP query's type, code and checksum) lead the quoted payload. */
+    private static final int QUOTED_PORTS_LENGTH = 4;
+
+    private final Ipv4Flyweight quotedIpv4 = new Ipv4Flyweight();
+    private final IcmpFlyweight quotedIcmp = new IcmpFlyweight();
 
     /**
      * @return {@code null} when the frame is well formed, else why it must be dropped.
@@ -155,6 +160,10 @@ public final class FrameParser
                 meta.icmpType = icmp.type();
                 meta.icmpCode = icmp.code();
                 meta.icmpIdentifier = icmp.identifier();
+                if (icmp.isError())
+                {
+                    parseIcmpQuote(segment, meta);
+                }
             }
             case 132 ->
             {
@@ -174,4 +183,66 @@ public final class FrameParser
         }
         return null;
     }
+
+    /**
+     * Reads the flow an ICMP error speaks of from the IPv4 header it quotes (RFC 792: the header
+     * and at least 8 bytes of its payload). Every read is checked against the outer ICMP length,
+     * which the caller has already checked against the frame. The quote is evidence, not a packet
+     * this node must forward intact, so its header checksum is not verified (Linux does not either);
+     * a quote that cannot name a flow leaves {@link PacketMeta#icmpErrorHasQuote} false.
+     */
+    private void parseIcmpQuote(final MemorySegment segment, final PacketMeta meta)
+    {
+        final int quoteLength = meta.l4Length - IcmpFlyweight.HEADER_LENGTH;
+        if (quoteLength < Ipv4Flyweight.MIN_HEADER_LENGTH + QUOTED_PORTS_LENGTH)
+        {
+            return;
+        }
+        quotedIpv4.wrap(segment, icmp.payloadOffset());
+        final int headerLength = quotedIpv4.headerLength();
+        if (quotedIpv4.version() != 4 || headerLength < Ipv4Flyweight.MIN_HEADER_LENGTH
+            || headerLength + QUOTED_PORTS_LENGTH > quoteLength
+            // A non-first fragment carries no L4 header, so its quote names no ports.
+            || (PacketBytes.getU16(segment, icmp.payloadOffset() + Ipv4Flyweight.FLAGS_FRAGMENT_OFFSET)
+                & Ipv4Flyweight.FRAGMENT_OFFSET_MASK) != 0)
+        {
+            return;
+        }
+        final int protocol = quotedIpv4.protocol();
+        final long l4Offset = quotedIpv4.payloadOffset();
+        switch (protocol)
+        {
+            case 6, 17, 132 ->
+            {
+                // Source and destination port lead all three headers.
+                meta.quotedSourcePort = PacketBytes.getU16(segment, l4Offset);
+                meta.quotedDestinationPort = PacketBytes.getU16(segment, l4Offset + 2);
+            }
+            case 1 ->
+            {
+                if (headerLength + IcmpFlyweight.HEADER_LENGTH > quoteLength)
+                {
+                    return;
+                }
+                quotedIcmp.wrap(segment, l4Offset);
+                if (quotedIcmp.isError())
+                {
+                    // Errors about errors are never sent (RFC 1122 3.2.2); such a quote names no flow.
+                    return;
+                }
+                meta.quotedIcmpType = quotedIcmp.type();
+                meta.quotedSourcePort = quotedIcmp.identifier();
+                meta.quotedDestinationPort = meta.quotedSourcePort;
+            }
+            default ->
+            {
+                // Other protocols are tracked without ports.
+            }
+        }
+        meta.quotedSource = quotedIpv4.sourceIp();
+        meta.quotedDestination = quotedIpv4.destinationIp();
+        meta.quotedProtocol = protocol;
+        meta.icmpErrorHasQuote = true;
+    }
+
 }

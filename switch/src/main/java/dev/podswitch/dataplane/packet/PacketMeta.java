@@ -37,6 +37,22 @@ public final class PacketMeta
     public int icmpIdentifier;
     public int sctpChunkType;
 
+    /**
+     * Whether this ICMP error (destination unreachable, source quench, redirect, time exceeded,
+     * parameter problem) quotes an IPv4 header and enough of its payload to name the offending
+     * flow: its addresses, protocol and ports as that packet carried them. For a quoted ICMP
+     * query both ports are its identifier, as conntrack keys echo pseudo-connections. False for a
+     * truncated or garbled quote, which is no reason to drop the error itself.
+     */
+    public boolean icmpErrorHasQuote;
+    public int quotedSource;
+    public int quotedDestination;
+    public int quotedProtocol;
+    public int quotedSourcePort;
+    public int quotedDestinationPort;
+    /** The quoted packet's ICMP type when {@link #quotedProtocol} is ICMP, else zero. */
+    public int quotedIcmpType;
+
     public boolean isArp()
     {
         return etherType == EthernetFlyweight.ETHER_TYPE_ARP;
@@ -67,5 +83,12 @@ public final class PacketMeta
         icmpCode = 0;
         icmpIdentifier = 0;
         sctpChunkType = 0;
+        icmpErrorHasQuote = false;
+        quotedSource = 0;
+        quotedDestination = 0;
+        quotedProtocol = 0;
+        quotedSourcePort = 0;
+        quotedDestinationPort = 0;
+        quotedIcmpType = 0;
     }
 }

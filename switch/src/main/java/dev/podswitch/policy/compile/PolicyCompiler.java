@@ -153,13 +153,17 @@ public final class PolicyCompiler
         }
     }
 
-    /** A named egress port means "that name on whichever destination serves it": one /32 per destination. */
+    /** A named egress port means "that name on whichever destination pod serves it": one /32 per destination. */
     private void addEgressNamedPort(final PortRulesBuilder builder, final PolicyPort port,
         final PeerSet peers)
     {
         for (final PolicyEndpoint destination : cluster.endpoints())
         {
-            final int identity = destination.isPod() ? identities.numberOf(destination) : PolicyTable.WORLD_IDENTITY;
+            if (!destination.isPod())
+            {
+                continue; // named ports are container ports: only pods have them
+            }
+            final int identity = identities.numberOf(destination);
             if (!peers.contains(identity, destination.ip()))
             {
                 continue;

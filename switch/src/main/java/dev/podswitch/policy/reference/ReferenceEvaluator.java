@@ -39,7 +39,8 @@ import java.util.Map;
  * <li>Missing or empty {@code ports}: every port and every protocol, ICMP too. A port entry
  *     matches its protocol (TCP when omitted) and either every port, one number, a range
  *     {@code port..endPort}, or a name, resolved against the container ports of the pod that
- *     receives the traffic. A rule with ports therefore never allows ICMP.</li>
+ *     receives the traffic (a name never matches traffic to a host: hosts are not pods). A rule with
+ *     ports therefore never allows ICMP.</li>
  * <li>Egress is decided for the sending pod, ingress for the receiving pod; the packet passes
  *     when both allow it. An end that is not a pod has no policies.</li>
  * </ol>
@@ -194,7 +195,8 @@ public final class ReferenceEvaluator
         final int number = traffic.destinationPort();
         if (port.portName() != null)
         {
-            if (receiver == null)
+            // A named port is a container port of a pod; a host or an unowned address has none.
+            if (receiver == null || !receiver.isPod())
             {
                 return false;
             }

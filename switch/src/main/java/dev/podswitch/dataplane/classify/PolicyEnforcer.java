@@ -1,0 +1,98 @@
+package dev.podswitch.dataplane.classify;
+
+import dev.podswitch.dataplane.conntrack.ConnectionTracker;
+import dev.podswitch.dataplane.packet.PacketMeta;
+import dev.podswitch.dataplane.stats.DropReason;
+
+/**
+ * The policy half of the classify stage: stateful NetworkPolicy enforcement. A packet of a
+ * tracked connection — either direction, or an ICMP error about it — passes without a policy
+ * lookup: replies are always allowed, as Kubernetes requires. The first packet of a connection is
+ * judged by the compiled {@link PolicyTable} (egress when the sender is a pod on this node, ingress
+ * when the receiver is) and, if allowed, starts a tracked connection. Denied packets create no
+ * state.
+ *
+ * <p>A policy change applies to new connections; established ones continue, as iptables-based
+ * CNIs behave — unless {@code -Dswitch.policy.reevaluateEstablished=true}, which re-judges a
+ * connection's next packet in its original direction after every policy change and ends it if
+ * the new policy denies it.
+ *
+ * <p>One per pipeline thread (it owns that thread's connection tracker); no allocation, lock or
+ * exception per packet.
+ */
+public final class PolicyEnforcer
+{
+    public static final String REEVALUATE_PROP_NAME = "switch.policy.reevaluateEstablished";
+    public static final boolean REEVALUATE_DEFAULT = false;
+    private static final boolean REEVALUATE_ESTABLISHED =
+        Boolean.parseBoolean(System.getProperty(REEVALUATE_PROP_NAME, Boolean.toString(REEVALUATE_DEFAULT)));
+
+    private final ConnectionTracker tracker;
+    private final boolean reevaluateEstablished;
+
+    public PolicyEnforcer(final ConnectionTracker tracker)
+    {
+        this(tracker, REEVALUATE_ESTABLISHED);
+    }
+
+    public PolicyEnforcer(final ConnectionTracker tracker, final boolean reevaluateEstablished)
+    {
+        this.tracker = tracker;
+        this.reevaluateEstablished = reevaluateEstablished;
+    }
+
+    public ConnectionTracker tracker()
+    {
+        return tracker;
+    }
+
+    /**
+     * @param fromLocalPod the sender is a pod on this node: its egress policy applies here
+     * @param toLocalPod   the receiver is a pod on this node: its ingress policy applies here
+     * @return null when the packet may pass, else why it is dropped
+     */
+    public DropReason admit(final PacketMeta meta, final PolicyTable policy, final boolean fromLocalPod,
+        final boolean toLocalPod, final long nowNs)
+    {
+        final long handle = tracker.lookup(meta, nowNs);
+        if (handle != ConnectionTracker.MISS && !ConnectionTracker.isInvalid(handle))
+        {
+            if (!reevaluateEstablished || ConnectionTracker.isReply(handle) || ConnectionTracker.isRelated(handle)
+                || tracker.policyGeneration(handle) == policy.generation())
+            {
+                return null;
+            }
+            final DropReason denied = judge(meta, policy, fromLocalPod, toLocalPod);
+            if (denied != null)
+            {
+                tracker.remove(handle);
+                return denied;
+            }
+            tracker.policyGeneration(handle, policy.generation());
+            return null;
+        }
+        final DropReason denied = judge(meta, policy, fromLocalPod, toLocalPod);
+        if (denied == null && handle == ConnectionTracker.MISS)
+        {
+            // A full table or a packet that cannot start a connection: forwarded untracked (counted there).
+            tracker.insert(meta, nowNs, policy.generation());
+        }
+        return denied;
+    }
+
+    private static DropReason judge(final PacketMeta meta, final PolicyTable policy, final boolean fromLocalPod,
+        final boolean toLocalPod)
+    {
+        final int port = switch (meta.ipProtocol)
+        {
+            case 6, 17, 132 -> meta.destinationPort;
+            default -> 0;
+        };
+        return switch (policy.check(meta.ipSource, meta.ipDestination, meta.ipProtocol, port, fromLocalPod, toLocalPod))
+        {
+            case PolicyTable.DENY_EGRESS -> DropReason.POLICY_DENIED_EGRESS;
+            case PolicyTable.DENY_INGRESS -> DropReason.POLICY_DENIED_INGRESS;
+            default -> null;
+        };
+    }
+}

@@ -1,0 +1,44 @@
+package dev.podswitch.dataplane.conntrack;
+
+import dev.podswitch.dataplane.packet.PacketBytes;
+
+/**
+ * A copy of one tracked connection, for tests, the CLI and reports; never made on the packet path.
+ * The tuple is the original direction's. Ports are an ICMP echo's identifier, zero for protocols
+ * without ports.
+ */
+public record ConntrackEntry(
+    int index,
+    int protocol,
+    int source,
+    int destination,
+    int sourcePort,
+    int destinationPort,
+    String state,
+    boolean seenReply,
+    boolean assured,
+    long createdNs,
+    long expiryNs,
+    long policyGeneration,
+    long packetsOriginal,
+    long packetsReply)
+{
+    /** As {@code conntrack -L} prints it, with the time left at {@code nowNs}. */
+    public String format(final long nowNs)
+    {
+        final String name = switch (protocol)
+        {
+            case 1 -> "icmp";
+            case 6 -> "tcp";
+            case 17 -> "udp";
+            case 132 -> "sctp";
+            default -> "proto" + protocol;
+        };
+        return name + " " + state + " src=" + PacketBytes.ipToString(source) + " dst="
+            + PacketBytes.ipToString(destination) + (protocol == 1 ? " id=" + sourcePort : protocol == 6
+            || protocol == 17 || protocol == 132 ? " sport=" + sourcePort + " dport=" + destinationPort : "")
+            + (seenReply ? "" : " [UNREPLIED]") + (assured ? " [ASSURED]" : "")
+            + " expires_s=" + Math.max(0, (expiryNs - nowNs) / 1_000_000_000L)
+            + " packets=" + packetsOriginal + "/" + packetsReply + " generation=" + policyGeneration;
+    }
+}
