@@ -156,6 +156,9 @@ public final class HumanReport implements RunListener
             + frames.answered() + " answered by node gateways, "
             + frames.drops().values().stream().mapToLong(Long::longValue).sum() + " dropped"
             + (frames.drops().isEmpty() ? "" : " " + frames.drops()));
+        final ScenarioResult.Connections connections = frames.connections();
+        out.println("Connections tracked: " + connections.tracked() + " (packets that matched one: " + connections.hits()
+            + ", related ICMP errors: " + connections.related() + ")");
         final String summary = result.steps().size() + " steps, " + result.probeCount() + " probes, " + mismatches
             + " mismatches";
         out.println(mismatches == 0 ? style.good("PASS ") + summary : style.bad("FAIL ") + summary);

@@ -91,6 +91,10 @@ public final class JsonReport
             .put("answered", result.dataplane().answered());
         final ObjectNode drops = frames.putObject("dropped");
         result.dataplane().drops().forEach(drops::put);
+        final ScenarioResult.Connections connections = result.dataplane().connections();
+        root.putObject("connections").put("tracked", connections.tracked()).put("hits", connections.hits())
+            .put("related", connections.related()).put("insertFailures", connections.insertFailures())
+            .put("evictions", connections.evictions());
         return root;
     }
 }

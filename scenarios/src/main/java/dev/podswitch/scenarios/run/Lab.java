@@ -5,7 +5,7 @@ import dev.podswitch.control.EmulatedCluster;
 import dev.podswitch.dataplane.packet.IpProtocol;
 import dev.podswitch.dataplane.port.endpoint.ServedPorts;
 import dev.podswitch.ipam.cidr.Ipv4;
-import dev.podswitch.policy.compile.PolicyCompiler;
+import dev.podswitch.policy.compile.IncrementalPolicyCompiler;
 import dev.podswitch.policy.model.NamedPort;
 import dev.podswitch.policy.model.NetworkPolicy;
 import dev.podswitch.policy.model.PolicyCluster;
@@ -37,8 +37,9 @@ public final class Lab implements AutoCloseable
     private final Map<String, PodSpec> podByKey = new LinkedHashMap<>();
     private final Map<String, HostSpec> hostByName = new LinkedHashMap<>();
     private final Map<String, NetworkPolicy> policyByKey = new LinkedHashMap<>();
+    /** Keeps the last snapshot's identities, selectors and tables, so each publish compiles only what changed. */
+    private final IncrementalPolicyCompiler policyCompiler = new IncrementalPolicyCompiler();
     private int spreadCursor;
-    private long policyGeneration;
 
     Lab(final Scenario scenario, final ClusterOptions.Underlay underlay)
     {
@@ -125,10 +126,13 @@ public final class Lab implements AutoCloseable
         return new PolicyCluster(namespaceLabels, endpoints, new ArrayList<>(policyByKey.values()));
     }
 
-    /** Compiles the current state and swaps it into every node; new connections see it at once. */
+    /**
+     * Compiles what changed since the last publish and swaps the new table into every node; new
+     * connections see it at once. Each publish is one generation more than the last.
+     */
     void publishPolicy()
     {
-        cluster.publishPolicy(PolicyCompiler.compile(policyCluster(), ++policyGeneration));
+        cluster.publishPolicy(policyCompiler.update(policyCluster()));
     }
 
     private static List<NamedPort> namedPorts(final List<ContainerPort> ports)

@@ -12,8 +12,14 @@ public record ScenarioResult(Path file, String name, String description, List<No
     {
     }
 
-    /** Frame accounting over all nodes, to show where packets went. */
-    public record DataplaneSummary(long received, long forwarded, long answered, java.util.Map<String, Long> drops)
+    /** Frame accounting over all nodes, to show where packets went, and what connection tracking did. */
+    public record DataplaneSummary(long received, long forwarded, long answered, java.util.Map<String, Long> drops,
+        Connections connections)
+    {
+    }
+
+    /** Connection tracking over all nodes: tracked connections started, packets that hit one, related ICMP errors. */
+    public record Connections(long tracked, long hits, long related, long insertFailures, long evictions)
     {
     }
 

@@ -3,6 +3,7 @@ package dev.podswitch.scenarios.run;
 import dev.podswitch.control.Attachment;
 import dev.podswitch.control.ClusterOptions;
 import dev.podswitch.control.EmulatedNode;
+import dev.podswitch.dataplane.conntrack.ConntrackCounters;
 import dev.podswitch.dataplane.packet.IpProtocol;
 import dev.podswitch.dataplane.port.endpoint.Probe;
 import dev.podswitch.dataplane.stats.DatapathCounters;
@@ -209,14 +210,26 @@ public final class ScenarioRunner
         long forwarded = 0;
         long answered = 0;
         final Map<String, Long> drops = new TreeMap<>();
+        long tracked = 0;
+        long hits = 0;
+        long related = 0;
+        long insertFailures = 0;
+        long evictions = 0;
         for (final EmulatedNode node : lab.cluster().nodes().values())
         {
+            final ConntrackCounters connections = node.datapath().connections().counters();
+            tracked += connections.inserts();
+            hits += connections.hits();
+            related += connections.related();
+            insertFailures += connections.insertFailures();
+            evictions += connections.evictions();
             final DatapathCounters counters = node.datapath().counters();
             received += counters.receivedCount();
             forwarded += counters.forwardedCount();
             answered += counters.answeredCount();
             counters.drops().forEach((reason, count) -> drops.merge(reason.name(), count, Long::sum));
         }
-        return new ScenarioResult.DataplaneSummary(received, forwarded, answered, drops);
+        return new ScenarioResult.DataplaneSummary(received, forwarded, answered, drops,
+            new ScenarioResult.Connections(tracked, hits, related, insertFailures, evictions));
     }
 }
