@@ -103,6 +103,17 @@ public final class SyntheticPolicyCluster
         return new NetworkPolicy(namespace, "policy-" + index, target, types, ingress, egress);
     }
 
+    /**
+     * One more policy of the same kinds, named {@code name} (for benchmarks that apply a change);
+     * different seeds give different policies.
+     */
+    public static NetworkPolicy policy(final long seed, final String name)
+    {
+        final NetworkPolicy policy = policy(new Random(seed), 0);
+        return new NetworkPolicy(policy.namespace(), name, policy.podSelector(), policy.policyTypes(), policy.ingress(),
+            policy.egress());
+    }
+
     /** Random first packets between endpoints of the cluster (pods mostly, some hosts). */
     public static Traffic[] traffic(final PolicyCluster cluster, final int count, final long seed)
     {

@@ -12,4 +12,15 @@ public record DirectionRules(boolean isolated, PortRules rules)
     {
         return !isolated || rules.allows(protocolNumber, port, peerIdentity, peerIp);
     }
+
+    /** See {@link PortRules#withIdentities}; {@code this} when nothing changes. */
+    public DirectionRules withIdentities(final int[] identities, final long[][] selectorMatches)
+    {
+        if (!isolated)
+        {
+            return this;
+        }
+        final PortRules patched = rules.withIdentities(identities, selectorMatches);
+        return patched == rules ? this : new DirectionRules(true, patched);
+    }
 }

@@ -4,11 +4,16 @@ import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.List;
 
-/** Accumulates identities and address ranges (as unsigned longs) and builds a {@link PeerSet}. */
+/**
+ * Accumulates identities, the selectors they came from, and address ranges (as unsigned longs),
+ * and builds a {@link PeerSet}. A selector that matches no identity yet still counts: the set
+ * must remember it, so that an identity appearing later can be patched in.
+ */
 public final class PeerSetBuilder
 {
     private boolean any;
     private final BitSet identities = new BitSet();
+    private final BitSet selectors = new BitSet();
     private final List<long[]> ranges = new ArrayList<>();
 
     public PeerSetBuilder any()
@@ -29,6 +34,14 @@ public final class PeerSetBuilder
         return this;
     }
 
+    /** The identities {@code matching} selector {@code selectorId} matches now. */
+    public PeerSetBuilder selector(final int selectorId, final BitSet matching)
+    {
+        selectors.set(selectorId);
+        identities.or(matching);
+        return this;
+    }
+
     /** Addresses {@code first..last} inclusive, as unsigned values. */
     public PeerSetBuilder range(final long first, final long last)
     {
@@ -40,13 +53,14 @@ public final class PeerSetBuilder
     {
         any |= other.any;
         identities.or(other.identities);
+        selectors.or(other.selectors);
         ranges.addAll(other.ranges);
         return this;
     }
 
     public boolean isEmpty()
     {
-        return !any && identities.isEmpty() && ranges.isEmpty();
+        return !any && identities.isEmpty() && selectors.isEmpty() && ranges.isEmpty();
     }
 
     public PeerSet build()
@@ -81,6 +95,6 @@ public final class PeerSetBuilder
             starts[i] = (int)merged.get(i)[0] ^ Integer.MIN_VALUE;
             ends[i] = (int)merged.get(i)[1] ^ Integer.MIN_VALUE;
         }
-        return new PeerSet(false, identities.toLongArray(), starts, ends);
+        return new PeerSet(false, identities.toLongArray(), selectors.stream().toArray(), starts, ends);
     }
 }

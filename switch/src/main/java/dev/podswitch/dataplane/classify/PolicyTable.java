@@ -6,8 +6,9 @@ import dev.podswitch.dataplane.forward.IntHashMap;
  * The compiled NetworkPolicy of a whole cluster, as the data plane reads it: for every pod IP,
  * its security identity (pods with the same namespace and labels share one) and its ingress and
  * egress rules. Addresses that are not pods (hosts, anything else) have identity
- * {@link #WORLD_IDENTITY}, which only ipBlock ranges can match. Immutable; the control plane
- * compiles a new one on every change and the pipeline picks it up between batches.
+ * {@link #WORLD_IDENTITY}, which only ipBlock ranges can match. Immutable; on every change the
+ * control plane publishes a new one that shares every rule the change did not touch (the
+ * incremental compiler copies on write), and the pipeline picks it up between batches.
  *
  * <p>A decision is two hash probes and two rule lookups, whatever the number of policies.
  */

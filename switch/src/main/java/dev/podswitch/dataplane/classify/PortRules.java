@@ -66,4 +66,42 @@ public final class PortRules
         }
         return found >= 0 && segmentPeers[index][found].contains(peerIdentity, peerIp);
     }
+
+    /**
+     * These rules with every peer set patched for {@code identities} (see
+     * {@link PeerSet#withIdentities}); {@code this} when no set changes, and unchanged protocols
+     * keep their arrays.
+     */
+    public PortRules withIdentities(final int[] identities, final long[][] selectorMatches)
+    {
+        final PeerSet patchedAny = anyProtocol.withIdentities(identities, selectorMatches);
+        PeerSet[][] patchedSegments = segmentPeers;
+        for (int p = 0; p < segmentPeers.length; p++)
+        {
+            final PeerSet[] segments = segmentPeers[p];
+            PeerSet[] patched = segments;
+            for (int s = 0; s < segments.length; s++)
+            {
+                final PeerSet peers = segments[s].withIdentities(identities, selectorMatches);
+                if (peers != segments[s])
+                {
+                    if (patched == segments)
+                    {
+                        patched = segments.clone();
+                    }
+                    patched[s] = peers;
+                }
+            }
+            if (patched != segments)
+            {
+                if (patchedSegments == segmentPeers)
+                {
+                    patchedSegments = segmentPeers.clone();
+                }
+                patchedSegments[p] = patched;
+            }
+        }
+        return patchedAny == anyProtocol && patchedSegments == segmentPeers
+            ? this : new PortRules(patchedAny, segmentStarts, patchedSegments);
+    }
 }

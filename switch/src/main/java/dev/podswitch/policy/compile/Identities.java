@@ -1,94 +1,95 @@
 package dev.podswitch.policy.compile;
 
-import dev.podswitch.policy.model.LabelSelector;
-import dev.podswitch.policy.model.PolicyCluster;
-import dev.podswitch.policy.model.PolicyEndpoint;
-
+import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.BitSet;
+import java.util.Collection;
 import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
+import java.util.Set;
 
 /**
- * Security identities: pods with the same namespace and the same labels are indistinguishable to
- * every selector, so they share one identity (numbered from 1; 0 is the world). Selectors compile
- * to sets of identities, computed once per distinct selector and namespace scope.
+ * The live identities, numbered from 1 (0 is the world: anything that is not a pod), counted by
+ * the pods that hold them, and indexed by namespace so a namespace-scoped selector only reads its
+ * own namespace. A number whose last pod left is recycled; the compiler patches every table for a
+ * recycled number before publishing, so stale bits never reach a pod. Control-plane thread only.
  */
 final class Identities
 {
-    private record Identity(String namespace, Map<String, String> labels)
+    private record Key(String namespace, Map<String, String> labels)
     {
     }
 
-    private final PolicyCluster cluster;
     private final List<Identity> byNumber = new ArrayList<>();
-    private final Map<Identity, Integer> numberByIdentity = new HashMap<>();
-    private final Map<String, BitSet> cache = new HashMap<>();
+    private final Map<Key, Identity> byKey = new HashMap<>();
+    private final Map<String, Set<Identity>> byNamespace = new HashMap<>();
+    private final ArrayDeque<Integer> freeNumbers = new ArrayDeque<>();
 
-    Identities(final PolicyCluster cluster)
+    Identities()
     {
-        this.cluster = cluster;
         byNumber.add(null);
-        for (final PolicyEndpoint endpoint : cluster.endpoints())
-        {
-            if (endpoint.isPod())
-            {
-                numberOf(endpoint);
-            }
-        }
     }
 
-    int numberOf(final PolicyEndpoint pod)
+    Identity find(final String namespace, final Map<String, String> labels)
     {
-        final Identity identity = new Identity(pod.namespace(), new TreeMap<>(pod.labels()));
-        return numberByIdentity.computeIfAbsent(identity, key ->
+        return byKey.get(new Key(namespace, labels));
+    }
+
+    /** A new identity with no pods and no selector matches yet. */
+    Identity create(final String namespace, final Map<String, String> labels)
+    {
+        final Integer free = freeNumbers.pollFirst();
+        final int number = free != null ? free : byNumber.size();
+        final Identity identity = new Identity(number, namespace, labels);
+        if (free != null)
         {
-            byNumber.add(key);
-            return byNumber.size() - 1;
-        });
+            byNumber.set(number, identity);
+        }
+        else
+        {
+            byNumber.add(identity);
+        }
+        byKey.put(new Key(namespace, labels), identity);
+        byNamespace.computeIfAbsent(namespace, ns -> new LinkedHashSet<>()).add(identity);
+        return identity;
+    }
+
+    void remove(final Identity identity)
+    {
+        byNumber.set(identity.number, null);
+        byKey.remove(new Key(identity.namespace, identity.labels));
+        final Set<Identity> inNamespace = byNamespace.get(identity.namespace);
+        inNamespace.remove(identity);
+        if (inNamespace.isEmpty())
+        {
+            byNamespace.remove(identity.namespace);
+        }
+        freeNumbers.addFirst(identity.number);
+    }
+
+    Identity byNumber(final int number)
+    {
+        return byNumber.get(number);
+    }
+
+    Collection<Identity> inNamespace(final String namespace)
+    {
+        return byNamespace.getOrDefault(namespace, Set.of());
+    }
+
+    Set<String> namespaces()
+    {
+        return byNamespace.keySet();
+    }
+
+    Collection<Identity> all()
+    {
+        return byKey.values();
     }
 
     int count()
     {
-        return byNumber.size() - 1;
-    }
-
-    /** Identities in {@code namespace} whose labels the pod selector matches. */
-    BitSet podsInNamespace(final String namespace, final LabelSelector podSelector)
-    {
-        return cache.computeIfAbsent("ns\u0000" + namespace + "\u0000" + podSelector, key ->
-        {
-            final BitSet matched = new BitSet();
-            for (int i = 1; i < byNumber.size(); i++)
-            {
-                final Identity identity = byNumber.get(i);
-                if (identity.namespace().equals(namespace) && SelectorMatcher.matches(podSelector, identity.labels()))
-                {
-                    matched.set(i);
-                }
-            }
-            return matched;
-        });
-    }
-
-    /** Identities in namespaces the namespace selector matches, whose labels the pod selector matches. */
-    BitSet podsInMatchingNamespaces(final LabelSelector namespaceSelector, final LabelSelector podSelector)
-    {
-        return cache.computeIfAbsent("sel\u0000" + namespaceSelector + "\u0000" + podSelector, key ->
-        {
-            final BitSet matched = new BitSet();
-            for (int i = 1; i < byNumber.size(); i++)
-            {
-                final Identity identity = byNumber.get(i);
-                if (SelectorMatcher.matches(namespaceSelector, cluster.labelsOfNamespace(identity.namespace()))
-                    && SelectorMatcher.matches(podSelector, identity.labels()))
-                {
-                    matched.set(i);
-                }
-            }
-            return matched;
-        });
+        return byKey.size();
     }
 }

@@ -161,6 +161,65 @@ class PeerSetAndPortRulesTest
     }
 
     @Nested
+    class Patching
+    {
+        private static long[] selectors(final int... ids)
+        {
+            final BitSet bits = new BitSet();
+            for (final int id : ids)
+            {
+                bits.set(id);
+            }
+            return bits.toLongArray();
+        }
+
+        @Test
+        void shouldKeepASelectorThatMatchesNoIdentityYet()
+        {
+            final PeerSet set = new PeerSetBuilder().selector(7, new BitSet()).build();
+            assertFalse(set.isEmpty(), "an identity matching selector 7 may appear later");
+            assertFalse(set.contains(5, 0));
+            final PortRules rules = new PortRulesBuilder().ports(TCP, 80, 80, new PeerSetBuilder().selector(7, new BitSet()))
+                .build();
+            final PortRules patched = rules.withIdentities(new int[] {5}, new long[][] {selectors(7)});
+            assertFalse(rules.allows(TCP, 80, 5, 0), "the published rules never change");
+            assertTrue(patched.allows(TCP, 80, 5, 0));
+            assertFalse(patched.allows(TCP, 81, 5, 0));
+        }
+
+        @Test
+        void shouldSetAndClearAnIdentityByItsSelectorsAndShareWhatDoesNotChange()
+        {
+            final BitSet matching = new BitSet();
+            matching.set(3);
+            final PeerSet set = new PeerSetBuilder().selector(2, matching).selector(130, new BitSet()).build();
+            assertTrue(set.contains(3, 0));
+            assertSame(set, set.withIdentities(new int[] {3, 4}, new long[][] {selectors(2), selectors(1)}),
+                "3 still matches, 4 still does not: nothing to copy");
+            final PeerSet moved = set.withIdentities(new int[] {3, 200}, new long[][] {selectors(1), selectors(130)});
+            assertFalse(moved.contains(3, 0), "3 no longer matches any selector of the set");
+            assertTrue(moved.contains(200, 0), "a number beyond the old bitset grows it");
+            assertTrue(set.contains(3, 0));
+            assertFalse(set.contains(200, 0));
+            assertSame(PeerSet.ANY, PeerSet.ANY.withIdentities(new int[] {1}, new long[][] {selectors()}));
+        }
+
+        @Test
+        void shouldPatchOnlyTheSegmentsAndProtocolsThatChange()
+        {
+            final PortRules rules = new PortRulesBuilder()
+                .anyProtocol(new PeerSetBuilder().selector(1, new BitSet()))
+                .ports(UDP, 53, 53, new PeerSetBuilder().selector(2, new BitSet()))
+                .build();
+            assertSame(rules, rules.withIdentities(new int[] {9}, new long[][] {selectors(3)}));
+            final PortRules patched = rules.withIdentities(new int[] {9}, new long[][] {selectors(2)});
+            assertTrue(patched.allows(UDP, 53, 9, 0));
+            assertFalse(patched.allows(1, 0, 9, 0), "ICMP only through selector 1");
+            assertTrue(rules.withIdentities(new int[] {9}, new long[][] {selectors(1)}).allows(1, 0, 9, 0));
+        }
+    }
+
+    @Nested
     class PortSegments
     {
         private final PeerSetBuilder a = new PeerSetBuilder().identity(1);

@@ -326,6 +326,17 @@ final class RandomClusters
             return generator.labels(NAMESPACE_KEYS, NAMESPACE_VALUES);
         }
 
+        List<NamedPort> ports()
+        {
+            return generator.namedPorts();
+        }
+
+        /** A policy as the generator writes them; its ipBlocks land on {@code addresses}. */
+        NetworkPolicy policy(final String namespace, final String name, final List<Integer> addresses)
+        {
+            return generator.policy(namespace, name, addresses);
+        }
+
         PolicyEndpoint newPod(final String namespace, final String name, final Set<Integer> used, final int network)
         {
             int ip;
