@@ -163,14 +163,10 @@ public final class NodeDatapath implements EventPoller.Handler<Frame>
         portById = updated;
     }
 
-    /** Processes at most one batch; returns the number of frames handled. */
+    /** Processes at most one batch from the ring; returns the number of frames handled. */
     public int doWork()
     {
-        table = tableRef.get();
-        policy = policyRef.get();
-        ports = portById;
-        nowNs = System.nanoTime();
-        batchCount = 0;
+        beginBatch(System.nanoTime());
         final int handled;
         try
         {
@@ -181,12 +177,52 @@ public final class NodeDatapath implements EventPoller.Handler<Frame>
             errors.record(unexpected);
             return 1;
         }
+        endBatch(handled);
+        return handled;
+    }
+
+    /**
+     * Starts a batch: reads the published tables and the clock once, so a batch never sees half an
+     * update. {@link #doWork()} calls it; so does a caller that drives the pipeline directly, without
+     * the ring (the direct-call pipeline benchmarks compare against), on the owner thread only.
+     */
+    public void beginBatch(final long nowNs)
+    {
+        table = tableRef.get();
+        policy = policyRef.get();
+        ports = portById;
+        this.nowNs = nowNs;
+        batchCount = 0;
+    }
+
+    /** Runs one frame through the whole pipeline (owner thread, between begin and end of a batch). */
+    public void handle(final Frame frame)
+    {
+        counters.received();
+        try
+        {
+            final DropReason reason = process(frame);
+            if (reason != null)
+            {
+                counters.dropped(reason);
+            }
+        }
+        catch (final RuntimeException | Error bug)
+        {
+            // Count it, log it once, keep the pipeline running.
+            counters.dropped(DropReason.INTERNAL_ERROR);
+            errors.record(bug);
+        }
+    }
+
+    /** Ends a batch: ports flush what they queued, and conntrack expires a few entries. */
+    public void endBatch(final int handled)
+    {
         if (handled > 0)
         {
             flush();
         }
         policyEnforcer.tracker().sweep(nowNs, SWEEP_SLOTS_PER_BATCH);
-        return handled;
     }
 
     private void flush()
@@ -213,21 +249,7 @@ public final class NodeDatapath implements EventPoller.Handler<Frame>
     @Override
     public boolean onEvent(final Frame frame, final long sequence, final boolean endOfBatch)
     {
-        counters.received();
-        try
-        {
-            final DropReason reason = process(frame);
-            if (reason != null)
-            {
-                counters.dropped(reason);
-            }
-        }
-        catch (final RuntimeException | Error bug)
-        {
-            // Count it, log it once, keep the pipeline running.
-            counters.dropped(DropReason.INTERNAL_ERROR);
-            errors.record(bug);
-        }
+        handle(frame);
         return ++batchCount < BATCH_LIMIT;
     }
 
