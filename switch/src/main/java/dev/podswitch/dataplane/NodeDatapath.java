@@ -294,15 +294,30 @@ public final class NodeDatapath implements EventPoller.Handler<Frame>
         {
             return DropReason.TTL_EXPIRED;
         }
-        final LocalEndpoint receiver = table.localByIp(meta.ipDestination);
         final DropReason denied = policyEnforcer.admit(meta, policy,
-            sender != null && sender.kind() == LocalEndpoint.Kind.POD,
-            receiver != null && receiver.kind() == LocalEndpoint.Kind.POD, nowNs);
+            sender != null && sender.kind() == LocalEndpoint.Kind.POD, table, nowNs);
         if (denied != null)
         {
             return denied;
         }
-        final DropReason unrouted = router.route(segment, frame.length(), meta, fromTunnel, table, ports, tunnel);
+        // The fast path: a tracked connection reuses the forwarding decision cached in its entry
+        // while the table it was made under is current; its first packet pays for the lookup.
+        final ConnectionTracker tracker = policyEnforcer.tracker();
+        final long connection = policyEnforcer.lastHandle();
+        long action = connection == ConnectionTracker.MISS ? -1 : tracker.cachedForward(connection, table.generation());
+        if (action < 0)
+        {
+            action = Router.resolve(meta.ipDestination, fromTunnel, table);
+            if (action == Router.NO_ROUTE)
+            {
+                return DropReason.NO_ROUTE;
+            }
+            if (connection != ConnectionTracker.MISS)
+            {
+                tracker.cacheForward(connection, table.generation(), action);
+            }
+        }
+        final DropReason unrouted = router.apply(action, segment, frame.length(), meta, table, ports, tunnel);
         if (unrouted == null)
         {
             counters.forwarded();

@@ -1,6 +1,8 @@
 package dev.podswitch.dataplane.classify;
 
 import dev.podswitch.dataplane.conntrack.ConnectionTracker;
+import dev.podswitch.dataplane.forward.ForwardingTable;
+import dev.podswitch.dataplane.forward.LocalEndpoint;
 import dev.podswitch.dataplane.packet.PacketMeta;
 import dev.podswitch.dataplane.stats.DropReason;
 
@@ -29,6 +31,7 @@ public final class PolicyEnforcer
 
     private final ConnectionTracker tracker;
     private final boolean reevaluateEstablished;
+    private long lastHandle = ConnectionTracker.MISS;
 
     public PolicyEnforcer(final ConnectionTracker tracker)
     {
@@ -47,37 +50,58 @@ public final class PolicyEnforcer
     }
 
     /**
+     * The connection the last admitted packet belongs to (its direction included), or
+     * {@link ConnectionTracker#MISS} when it is untracked or an ICMP error about a connection —
+     * what the forwarding fast path caches its decision in.
+     */
+    public long lastHandle()
+    {
+        return lastHandle;
+    }
+
+    /**
      * @param fromLocalPod the sender is a pod on this node: its egress policy applies here
-     * @param toLocalPod   the receiver is a pod on this node: its ingress policy applies here
+     * @param table        says whether the receiver is a pod on this node (its ingress applies
+     *                     here); consulted only for a connection's first packet
      * @return null when the packet may pass, else why it is dropped
      */
     public DropReason admit(final PacketMeta meta, final PolicyTable policy, final boolean fromLocalPod,
-        final boolean toLocalPod, final long nowNs)
+        final ForwardingTable table, final long nowNs)
     {
+        lastHandle = ConnectionTracker.MISS;
         final long handle = tracker.lookup(meta, nowNs);
         if (handle != ConnectionTracker.MISS && !ConnectionTracker.isInvalid(handle))
         {
+            lastHandle = ConnectionTracker.isRelated(handle) ? ConnectionTracker.MISS : handle;
             if (!reevaluateEstablished || ConnectionTracker.isReply(handle) || ConnectionTracker.isRelated(handle)
                 || tracker.policyGeneration(handle) == policy.generation())
             {
                 return null;
             }
-            final DropReason denied = judge(meta, policy, fromLocalPod, toLocalPod);
+            final DropReason denied = judge(meta, policy, fromLocalPod, isLocalPod(table, meta.ipDestination));
             if (denied != null)
             {
+                lastHandle = ConnectionTracker.MISS;
                 tracker.remove(handle);
                 return denied;
             }
             tracker.policyGeneration(handle, policy.generation());
             return null;
         }
-        final DropReason denied = judge(meta, policy, fromLocalPod, toLocalPod);
+        final DropReason denied = judge(meta, policy, fromLocalPod, isLocalPod(table, meta.ipDestination));
         if (denied == null && handle == ConnectionTracker.MISS)
         {
-            // A full table or a packet that cannot start a connection: forwarded untracked (counted there).
-            tracker.insert(meta, nowNs, policy.generation());
+            // MISS from insert: a full table or a packet that cannot start a connection, forwarded
+            // untracked (the tracker counts it).
+            lastHandle = tracker.insert(meta, nowNs, policy.generation());
         }
         return denied;
+    }
+
+    private static boolean isLocalPod(final ForwardingTable table, final int ip)
+    {
+        final LocalEndpoint endpoint = table.localByIp(ip);
+        return endpoint != null && endpoint.kind() == LocalEndpoint.Kind.POD;
     }
 
     private static DropReason judge(final PacketMeta meta, final PolicyTable policy, final boolean fromLocalPod,

@@ -66,6 +66,9 @@ public final class ConnectionTracker
     private static final int PACKETS_REPLY_OFFSET = 7;
     private static final int SLOT_LONGS = 8;
     private static final int SLOT_SHIFT = 3;
+    /** Per slot: generation and action for the original direction, then for the reply direction. */
+    private static final int FORWARD_SHIFT = 2;
+    private static final long NO_FORWARD_GENERATION = Long.MIN_VALUE;
 
     private static final int ICMP = 1;
     private static final int TCP = 6;
@@ -78,6 +81,12 @@ public final class ConnectionTracker
     private final int window;
     private final int[] hashBySlot;
     private final long[] entries;
+    /**
+     * The per-flow fast path (an exact-match cache, as OVS keeps one): per slot and direction, the
+     * forwarding action the pipeline last took and the forwarding-table generation it was valid for.
+     * Kept beside the entries so the 64-byte record stays one cache line.
+     */
+    private final long[] forwardBySlot;
     private final long[] timeoutNsByState;
     /** Per-instance hash basis, so that nobody can precompute tuples that collide (OVS hash_basis). */
     private final long hashBasis;
@@ -96,6 +105,7 @@ public final class ConnectionTracker
         this.window = Math.min(PROBE_WINDOW, capacity);
         this.hashBySlot = new int[capacity];
         this.entries = new long[capacity << SLOT_SHIFT];
+        this.forwardBySlot = new long[capacity << FORWARD_SHIFT];
         this.timeoutNsByState = timeouts.timeoutNsByState();
         this.hashBasis = ThreadLocalRandom.current().nextLong();
     }
@@ -323,6 +333,9 @@ public final class ConnectionTracker
         entries[base + CREATED_NS_OFFSET] = nowNs;
         entries[base + PACKETS_ORIGINAL_OFFSET] = 1;
         entries[base + PACKETS_REPLY_OFFSET] = 0;
+        final int forward = slot << FORWARD_SHIFT;
+        forwardBySlot[forward] = NO_FORWARD_GENERATION;
+        forwardBySlot[forward + 2] = NO_FORWARD_GENERATION;
         size++;
         counters.countInsert();
         return slot;
@@ -454,6 +467,24 @@ public final class ConnectionTracker
             free(slot);
             counters.countRemoval();
         }
+    }
+
+    /**
+     * The forwarding action cached for this packet's direction of its connection, or -1 when none
+     * was cached under {@code tableGeneration} (the table changed since, or nothing was cached).
+     */
+    public long cachedForward(final long handle, final long tableGeneration)
+    {
+        final int forward = (index(handle) << FORWARD_SHIFT) + (isReply(handle) ? 2 : 0);
+        return forwardBySlot[forward] == tableGeneration ? forwardBySlot[forward + 1] : -1;
+    }
+
+    /** Caches the action taken for this packet's direction under {@code tableGeneration}. */
+    public void cacheForward(final long handle, final long tableGeneration, final long action)
+    {
+        final int forward = (index(handle) << FORWARD_SHIFT) + (isReply(handle) ? 2 : 0);
+        forwardBySlot[forward] = tableGeneration;
+        forwardBySlot[forward + 1] = action;
     }
 
     public long policyGeneration(final long handle)

@@ -2,7 +2,9 @@ package dev.podswitch.dataplane.forward;
 
 import dev.podswitch.dataplane.packet.PacketBytes;
 
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.List;
 
 /**
  * One node's forwarding state as an immutable snapshot: its gateway, the endpoints on its ports,
@@ -22,9 +24,15 @@ public final class ForwardingTable
     private final int vni;
     private final IntHashMap<LocalEndpoint> localByIp;
     private final LocalEndpoint[] localByPortId;
-    private final IntHashMap<RemoteNode> remoteBySubnet;
-    private final IntHashMap<RemoteNode> remoteByHostIp;
-    private final IntHashMap<RemoteNode> remoteByVtepIp;
+    private final IntHashMap<Remote> remoteBySubnet;
+    private final IntHashMap<Remote> remoteByHostIp;
+    private final IntHashMap<Remote> remoteByVtepIp;
+    private final RemoteNode[] remoteByIndex;
+
+    /** A remote node with its index in this table, so a cached decision can name it with an int. */
+    private record Remote(int index, RemoteNode node)
+    {
+    }
 
     /** A peer node as the tunnel sees it: where its VTEP is and the MAC its inner frames expect. */
     public record RemoteNode(String name, int vtepIp, long gatewayMac)
@@ -61,19 +69,31 @@ public final class ForwardingTable
         {
             localByPortId[local.portId()] = local;
         }
-        this.remoteBySubnet = new IntHashMap<>(remoteSubnets.size());
+        final List<RemoteNode> distinct = new ArrayList<>();
         this.remoteByVtepIp = new IntHashMap<>(remoteSubnets.size() + remoteHosts.size());
+        this.remoteBySubnet = new IntHashMap<>(remoteSubnets.size());
         for (final RemoteRoute route : remoteSubnets)
         {
-            remoteBySubnet.put(route.network() & nodeSubnetMask, route.node());
-            remoteByVtepIp.put(route.node().vtepIp(), route.node());
+            remoteBySubnet.put(route.network() & nodeSubnetMask, indexed(route.node(), distinct));
         }
         this.remoteByHostIp = new IntHashMap<>(remoteHosts.size());
         for (final RemoteRoute route : remoteHosts)
         {
-            remoteByHostIp.put(route.network(), route.node());
-            remoteByVtepIp.put(route.node().vtepIp(), route.node());
+            remoteByHostIp.put(route.network(), indexed(route.node(), distinct));
         }
+        this.remoteByIndex = distinct.toArray(RemoteNode[]::new);
+    }
+
+    private Remote indexed(final RemoteNode node, final List<RemoteNode> distinct)
+    {
+        Remote remote = remoteByVtepIp.get(node.vtepIp());
+        if (remote == null)
+        {
+            remote = new Remote(distinct.size(), node);
+            distinct.add(node);
+            remoteByVtepIp.put(node.vtepIp(), remote);
+        }
+        return remote;
     }
 
     private static int mask(final int prefixLength)
@@ -117,24 +137,38 @@ public final class ForwardingTable
         return portId >= 0 && portId < localByPortId.length ? localByPortId[portId] : null;
     }
 
-    /** The node whose VTEP reaches {@code ip}: a host attached there, or its pod CIDR; else null. */
-    public RemoteNode remoteFor(final int ip)
+    /** The index of the node whose VTEP reaches {@code ip} — a host attached there, or its pod CIDR — else -1. */
+    public int remoteIndexFor(final int ip)
     {
-        final RemoteNode host = remoteByHostIp.get(ip);
+        final Remote host = remoteByHostIp.get(ip);
         if (host != null)
         {
-            return host;
+            return host.index();
         }
         if ((ip & clusterMask) != clusterNetwork)
         {
-            return null;
+            return -1;
         }
-        return remoteBySubnet.get(ip & nodeSubnetMask);
+        final Remote node = remoteBySubnet.get(ip & nodeSubnetMask);
+        return node == null ? -1 : node.index();
+    }
+
+    /** The node whose VTEP reaches {@code ip}, or null. */
+    public RemoteNode remoteFor(final int ip)
+    {
+        final int index = remoteIndexFor(ip);
+        return index < 0 ? null : remoteByIndex[index];
+    }
+
+    public RemoteNode remoteByIndex(final int index)
+    {
+        return remoteByIndex[index];
     }
 
     public RemoteNode remoteByVtep(final int vtepIp)
     {
-        return remoteByVtepIp.get(vtepIp);
+        final Remote remote = remoteByVtepIp.get(vtepIp);
+        return remote == null ? null : remote.node();
     }
 
     @Override

@@ -15,21 +15,46 @@ import java.lang.foreign.MemorySegment;
  * The IP packet is never rewritten beyond its TTL — no NAT: the receiver sees the sender's own IP.
  * Only MACs change, as on any router hop. Frames from the tunnel are delivered locally or dropped,
  * never sent back into the tunnel, so a stale table cannot make a loop.
+ *
+ * <p>Routing is split in two so the decision can be cached per flow: {@link #resolve} looks the
+ * destination up and returns an <em>action</em> (a long naming a local port or a remote node of
+ * the current table); {@link #apply} carries it out. The connection tracker keeps each flow's
+ * action with the table generation it was made under — the exact-match cache of the fast path.
  */
 public final class Router
 {
+    public static final long NO_ROUTE = -1;
+    private static final long REMOTE_FLAG = 1L << 40;
+
     private final EthernetFlyweight ethernet = new EthernetFlyweight();
     private final Ipv4Flyweight ipv4 = new Ipv4Flyweight();
 
-    /** @return null when the frame left through a port, else the drop reason. */
-    public DropReason route(final MemorySegment frame, final int length, final PacketMeta meta, final boolean fromTunnel,
-        final ForwardingTable table, final Port[] portById, final TunnelPort tunnel)
+    /** Where {@code destinationIp} goes under {@code table}: an action, or {@link #NO_ROUTE}. */
+    public static long resolve(final int destinationIp, final boolean fromTunnel, final ForwardingTable table)
     {
-        final LocalEndpoint local = table.localByIp(meta.ipDestination);
+        final LocalEndpoint local = table.localByIp(destinationIp);
         if (local != null)
         {
-            final Port port = local.portId() < portById.length ? portById[local.portId()] : null;
-            if (port == null)
+            return local.portId();
+        }
+        if (fromTunnel)
+        {
+            return NO_ROUTE;
+        }
+        final int remote = table.remoteIndexFor(destinationIp);
+        return remote < 0 ? NO_ROUTE : REMOTE_FLAG | remote;
+    }
+
+    /** Carries out an action from {@link #resolve} made under the same table; null when the frame left. */
+    public DropReason apply(final long action, final MemorySegment frame, final int length, final PacketMeta meta,
+        final ForwardingTable table, final Port[] portById, final TunnelPort tunnel)
+    {
+        if ((action & REMOTE_FLAG) == 0)
+        {
+            final int portId = (int)action;
+            final LocalEndpoint local = table.localByPortId(portId);
+            final Port port = portId < portById.length ? portById[portId] : null;
+            if (port == null || local == null)
             {
                 return DropReason.PORT_DOWN;
             }
@@ -37,19 +62,23 @@ public final class Router
             ipv4.wrap(frame, meta.l3Offset).decrementTtl();
             return port.transmit(frame, 0, length) ? null : DropReason.PORT_DOWN;
         }
-        if (fromTunnel)
+        if (tunnel == null)
         {
             return DropReason.NO_ROUTE;
         }
-        final ForwardingTable.RemoteNode remote = table.remoteFor(meta.ipDestination);
-        if (remote == null || tunnel == null)
-        {
-            return DropReason.NO_ROUTE;
-        }
+        final ForwardingTable.RemoteNode remote = table.remoteByIndex((int)(action & ~REMOTE_FLAG));
         // Inner MACs as a kernel VXLAN device expects them: ours as source, the peer's as destination.
         ethernet.wrap(frame, 0).destinationMac(remote.gatewayMac()).sourceMac(table.gatewayMac());
         ipv4.wrap(frame, meta.l3Offset).decrementTtl();
         return tunnel.send(frame, 0, length, remote.vtepIp(), flowHash(meta)) ? null : DropReason.TUNNEL_TX_FAILED;
+    }
+
+    /** Resolves and applies in one go, for frames no connection is tracked for. */
+    public DropReason route(final MemorySegment frame, final int length, final PacketMeta meta, final boolean fromTunnel,
+        final ForwardingTable table, final Port[] portById, final TunnelPort tunnel)
+    {
+        final long action = resolve(meta.ipDestination, fromTunnel, table);
+        return action == NO_ROUTE ? DropReason.NO_ROUTE : apply(action, frame, length, meta, table, portById, tunnel);
     }
 
     /** A hash of the 5-tuple, stable for a flow, so its outer source port is too. */
