@@ -1,5 +1,6 @@
 package dev.podswitch.control;
 
+import dev.podswitch.dataplane.agent.IdleMode;
 import dev.podswitch.ipam.cidr.Ipv4Cidr;
 
 import java.util.List;
@@ -9,13 +10,19 @@ import java.util.List;
  *
  * @param underlay MEMORY delivers VXLAN packets in-process (deterministic); UDP sends them over
  *                 real UDP sockets on loopback through Netty's epoll transport.
+ * @param threads  0 runs every node's agent on the thread that calls
+ *                 {@link EmulatedCluster#runUntilIdle()} (deterministic; the default); N >= 1
+ *                 spreads the nodes round-robin over N agent threads (at most one per node).
+ * @param idle     what an agent thread (and the thread waiting for quiescence) does when idle.
  */
 public record ClusterOptions(Ipv4Cidr clusterCidr, int nodePrefixLength, List<String> nodes, Underlay underlay, int vni,
-    int ringSize)
+    int ringSize, int threads, IdleMode idle)
 {
     public static final int DEFAULT_VNI = 1;
     /** Room for every probe of a round plus their answers without back-pressure drops. */
     public static final int DEFAULT_RING_SIZE = 4096;
+    public static final int DEFAULT_THREADS = 0;
+    public static final IdleMode DEFAULT_IDLE = IdleMode.BLOCKING;
 
     public enum Underlay
     {
@@ -30,12 +37,27 @@ public record ClusterOptions(Ipv4Cidr clusterCidr, int nodePrefixLength, List<St
         {
             throw new IllegalArgumentException("a cluster needs at least one node");
         }
+        if (threads < 0)
+        {
+            throw new IllegalArgumentException("threads=" + threads + " < 0: use 0 to run every node on the caller's "
+                + "thread, or N >= 1 for N node threads (podswitch run --threads N)");
+        }
+        if (idle == null)
+        {
+            throw new IllegalArgumentException("an idle strategy is required; the default is " + DEFAULT_IDLE.label());
+        }
     }
 
     public static ClusterOptions of(final String clusterCidr, final int nodePrefixLength, final List<String> nodes,
         final Underlay underlay)
     {
         return new ClusterOptions(Ipv4Cidr.parse(clusterCidr), nodePrefixLength, nodes, underlay, DEFAULT_VNI,
-            DEFAULT_RING_SIZE);
+            DEFAULT_RING_SIZE, DEFAULT_THREADS, DEFAULT_IDLE);
+    }
+
+    /** The same cluster under another threading model. */
+    public ClusterOptions withThreading(final int threads, final IdleMode idle)
+    {
+        return new ClusterOptions(clusterCidr, nodePrefixLength, nodes, underlay, vni, ringSize, threads, idle);
     }
 }

@@ -2,6 +2,8 @@ package dev.podswitch.control;
 
 import dev.podswitch.dataplane.Frame;
 import dev.podswitch.dataplane.NodeDatapath;
+import dev.podswitch.dataplane.agent.Agent;
+import dev.podswitch.dataplane.agent.AgentGroup;
 import dev.podswitch.dataplane.classify.PolicyTable;
 import dev.podswitch.dataplane.forward.ForwardingTable;
 import dev.podswitch.dataplane.forward.LocalEndpoint;
@@ -25,17 +27,29 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 
 /**
  * A whole cluster in one JVM (the emulated mode): one {@link NodeDatapath} per node joined by a
  * VXLAN underlay, pods and external hosts as {@link VirtualEndpoint}s on memory ports, pod IPs
  * from {@link ClusterIpam}. It is the control plane for all its nodes: every change rebuilds each
- * node's {@link ForwardingTable} and publishes it. All calls, and the node agents' work, run on
- * the caller's thread ({@link #runUntilIdle()}); only a UDP underlay adds its receive thread.
+ * node's {@link ForwardingTable} and publishes it.
+ *
+ * <p>Threads: one driver thread makes every call. Where the node agents run is configuration
+ * ({@link ClusterOptions#threads()}, through an {@link AgentGroup}): on the driver's own thread
+ * inside {@link #runUntilIdle()} (0, deterministic), or on N agent threads that run only while the
+ * driver is inside {@link #runUntilIdle()} and are stopped between cycles when it returns. So in
+ * both modes the driver owns every endpoint, port and probe outside that call: it attaches pods,
+ * starts probes ({@link VirtualEndpoint#start}) and reads their outcomes without locks, and the
+ * agents see what it did when they are let through. A UDP underlay adds its receive thread, which
+ * only offers frames into the rings (multi-producer).
  */
 public final class EmulatedCluster implements AutoCloseable
 {
     private static final int MAC_PREFIX = 0x0A58;
+    /** How long {@link #runUntilIdle()} waits for datagrams in flight on a UDP underlay. */
+    private static final long IDLE_TIMEOUT_NS = TimeUnit.SECONDS.toNanos(5);
 
     private final ClusterOptions options;
     private final ClusterIpam ipam;
@@ -44,6 +58,8 @@ public final class EmulatedCluster implements AutoCloseable
     private final ProbeRegistry probes = new ProbeRegistry();
     private final Map<String, EmulatedNode> nodeByName = new LinkedHashMap<>();
     private final Map<String, Attachment> attachmentByName = new LinkedHashMap<>();
+    private final AgentGroup agents;
+    private final BooleanSupplier quiescent = this::isQuiescent;
     private long generation;
 
     private EmulatedCluster(final ClusterOptions options, final VxlanUnderlay underlay, final int vtepBase)
@@ -67,6 +83,31 @@ public final class EmulatedCluster implements AutoCloseable
             index++;
         }
         publishTables();
+        final List<Agent> nodeAgents = new ArrayList<>();
+        for (final EmulatedNode node : nodeByName.values())
+        {
+            nodeAgents.add(agentOf(node.datapath()));
+        }
+        this.agents = new AgentGroup("podswitch-nodes", nodeAgents, options.threads(), options.idle(), errors);
+    }
+
+    /** NodeDatapath is an agent in all but name: a bounded batch per call, returning the frames handled. */
+    private static Agent agentOf(final NodeDatapath datapath)
+    {
+        return new Agent()
+        {
+            @Override
+            public int doWork()
+            {
+                return datapath.doWork();
+            }
+
+            @Override
+            public String name()
+            {
+                return datapath.name();
+            }
+        };
     }
 
     public static EmulatedCluster create(final ClusterOptions options)
@@ -259,42 +300,22 @@ public final class EmulatedCluster implements AutoCloseable
 
     /**
      * Runs every node's pipeline until nothing is left to do anywhere: rings empty and no VXLAN
-     * packet in flight on the underlay. In-memory this is exact; over UDP it waits for the
-     * datagrams it sent to arrive, up to a deadline (loopback does not lose them unless a socket
-     * buffer overflows).
+     * packet in flight on the underlay, seen twice in a row (and, with agent threads, once more
+     * with every thread stopped, so the answer is exact). In-memory nothing is ever in flight
+     * between batches; over UDP it waits for the datagrams it sent to arrive, up to a deadline
+     * (loopback does not lose them unless a socket buffer overflows).
      *
      * @return false if the deadline passed with work still in flight.
      */
     public boolean runUntilIdle()
     {
-        final long deadlineNs = System.nanoTime() + 5_000_000_000L;
-        int quietRounds = 0;
-        while (true)
-        {
-            int work = 0;
-            for (final EmulatedNode node : nodeByName.values())
-            {
-                work += node.datapath().doWork();
-            }
-            if (work > 0)
-            {
-                quietRounds = 0;
-                continue;
-            }
-            if (underlay.sentCount() == underlay.deliveredCount() && allRingsEmpty())
-            {
-                if (++quietRounds >= 2)
-                {
-                    return true;
-                }
-                continue;
-            }
-            if (System.nanoTime() > deadlineNs)
-            {
-                return false;
-            }
-            Thread.onSpinWait();
-        }
+        return agents.runUntil(quiescent, IDLE_TIMEOUT_NS);
+    }
+
+    /** Underlay first: a datagram counts as delivered only once it is in a ring, so the rings are read after. */
+    private boolean isQuiescent()
+    {
+        return underlay.sentCount() == underlay.deliveredCount() && allRingsEmpty();
     }
 
     private boolean allRingsEmpty()
@@ -309,9 +330,23 @@ public final class EmulatedCluster implements AutoCloseable
         return true;
     }
 
+    /** Node agent threads in use: 0 when the nodes run on the driver's thread. */
+    public int agentThreads()
+    {
+        return agents.threadCount();
+    }
+
+    /** Unexpected Throwables the agent loops caught and survived (each also in {@link #errors()}). */
+    public long agentErrorCount()
+    {
+        return agents.errorCount();
+    }
+
     @Override
     public void close()
     {
+        // Agents first: a node thread may still be sending into the underlay.
+        agents.close();
         underlay.close();
     }
 }

@@ -1,6 +1,7 @@
 package dev.podswitch.scenarios.cli;
 
 import dev.podswitch.control.ClusterOptions;
+import dev.podswitch.dataplane.agent.IdleMode;
 import dev.podswitch.scenarios.load.ScenarioException;
 import dev.podswitch.scenarios.load.ScenarioLoader;
 import dev.podswitch.scenarios.model.Scenario;
@@ -44,6 +45,16 @@ public final class RunCommand implements Callable<Integer>
         description = "How nodes exchange VXLAN: udp = real UDP sockets on loopback (default), memory = in-process.")
     private String underlay;
 
+    @Option(names = "--threads", paramLabel = "N", defaultValue = "0",
+        description = "Node agent threads: 0 = every node on the runner's thread (default, deterministic); "
+            + "N = nodes spread round-robin over N threads (at most one per node).")
+    private int threads;
+
+    @Option(names = "--idle", paramLabel = "busy-spin|yield|blocking", defaultValue = "blocking",
+        description = "What an idle node thread does: blocking = spin, yield, then park up to 1 ms (default); "
+            + "yield = Thread.yield; busy-spin = spin (needs a free core per thread).")
+    private String idle;
+
     @CommandLine.Spec
     private CommandLine.Model.CommandSpec spec;
 
@@ -72,6 +83,22 @@ public final class RunCommand implements Callable<Integer>
             err.println("podswitch: --underlay " + underlay + " is not one of: memory, udp");
             return Main.EXIT_INVALID;
         }
+        if (threads < 0)
+        {
+            err.println("podswitch: --threads " + threads + " is negative: use 0 to run every node on the runner's "
+                + "thread, or N >= 1 for N node threads");
+            return Main.EXIT_INVALID;
+        }
+        final IdleMode idleMode;
+        try
+        {
+            idleMode = IdleMode.ofLabel(idle);
+        }
+        catch (final IllegalArgumentException bad)
+        {
+            err.println("podswitch: --idle " + idle + " is not one of: busy-spin, yield, blocking");
+            return Main.EXIT_INVALID;
+        }
         final List<Scenario> scenarios = new ArrayList<>();
         for (final Path file : files)
         {
@@ -85,10 +112,11 @@ public final class RunCommand implements Callable<Integer>
                 return Main.EXIT_INVALID;
             }
         }
-        return runAll(scenarios, chosen, err);
+        return runAll(scenarios, chosen, idleMode, err);
     }
 
-    private int runAll(final List<Scenario> scenarios, final ClusterOptions.Underlay chosen, final PrintStream err)
+    private int runAll(final List<Scenario> scenarios, final ClusterOptions.Underlay chosen, final IdleMode idleMode,
+        final PrintStream err)
     {
         final PrintStream out = System.out;
         final List<ScenarioResult> results = new ArrayList<>();
@@ -101,7 +129,8 @@ public final class RunCommand implements Callable<Integer>
                 {
                     human.scenarioStarted(scenario);
                 }
-                final ScenarioResult result = new ScenarioRunner(chosen, human == null ? RunListener.NONE : human)
+                final ScenarioResult result = new ScenarioRunner(chosen, threads, idleMode,
+                    human == null ? RunListener.NONE : human)
                     .run(scenario);
                 results.add(result);
                 if (human != null)
@@ -129,6 +158,7 @@ public final class RunCommand implements Callable<Integer>
         final RunCommand command = new RunCommand();
         command.files = List.of(file);
         command.underlay = "udp";
+        command.idle = ClusterOptions.DEFAULT_IDLE.label();
         return command;
     }
 }

@@ -2,6 +2,7 @@ package dev.podswitch.scenarios.run;
 
 import dev.podswitch.control.ClusterOptions;
 import dev.podswitch.control.EmulatedCluster;
+import dev.podswitch.dataplane.agent.IdleMode;
 import dev.podswitch.dataplane.packet.IpProtocol;
 import dev.podswitch.dataplane.port.endpoint.ServedPorts;
 import dev.podswitch.ipam.cidr.Ipv4;
@@ -43,9 +44,15 @@ public final class Lab implements AutoCloseable
 
     Lab(final Scenario scenario, final ClusterOptions.Underlay underlay)
     {
+        this(scenario, underlay, ClusterOptions.DEFAULT_THREADS, ClusterOptions.DEFAULT_IDLE);
+    }
+
+    /** @param threads node agent threads, 0 for the driver's own (see {@link ClusterOptions#threads()}). */
+    Lab(final Scenario scenario, final ClusterOptions.Underlay underlay, final int threads, final IdleMode idle)
+    {
         this.nodeNames = scenario.cluster().nodes();
         this.cluster = EmulatedCluster.create(ClusterOptions.of(scenario.cluster().podCidr(),
-            scenario.cluster().nodeCidrSize(), nodeNames, underlay));
+            scenario.cluster().nodeCidrSize(), nodeNames, underlay).withThreading(threads, idle));
         try
         {
             for (final NamespaceSpec namespace : scenario.namespaces())

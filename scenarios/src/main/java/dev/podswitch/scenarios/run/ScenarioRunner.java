@@ -3,6 +3,7 @@ package dev.podswitch.scenarios.run;
 import dev.podswitch.control.Attachment;
 import dev.podswitch.control.ClusterOptions;
 import dev.podswitch.control.EmulatedNode;
+import dev.podswitch.dataplane.agent.IdleMode;
 import dev.podswitch.dataplane.conntrack.ConntrackCounters;
 import dev.podswitch.dataplane.packet.IpProtocol;
 import dev.podswitch.dataplane.port.endpoint.Probe;
@@ -39,17 +40,28 @@ public final class ScenarioRunner
     static final int PROBES_PER_ROUND = 512;
 
     private final ClusterOptions.Underlay underlay;
+    private final int threads;
+    private final IdleMode idle;
     private final RunListener listener;
 
     public ScenarioRunner(final ClusterOptions.Underlay underlay, final RunListener listener)
     {
+        this(underlay, ClusterOptions.DEFAULT_THREADS, ClusterOptions.DEFAULT_IDLE, listener);
+    }
+
+    /** @param threads node agent threads; 0 runs the nodes on the runner's own thread (deterministic). */
+    public ScenarioRunner(final ClusterOptions.Underlay underlay, final int threads, final IdleMode idle,
+        final RunListener listener)
+    {
         this.underlay = underlay;
+        this.threads = threads;
+        this.idle = idle;
         this.listener = listener;
     }
 
     public ScenarioResult run(final Scenario scenario)
     {
-        try (Lab lab = new Lab(scenario, underlay))
+        try (Lab lab = new Lab(scenario, underlay, threads, idle))
         {
             final List<ScenarioResult.NodeInfo> nodes = nodeInfo(lab);
             listener.clusterBuilt(nodes.toArray(ScenarioResult.NodeInfo[]::new), lab);

@@ -117,4 +117,26 @@ class RunCommandTest
     {
         assertEquals(2, run("run", "--no-such-option", "library/demo.yaml"));
     }
+
+    @Test
+    void shouldPassTheSameScenarioWhenNodesRunOnTwoThreads() throws Exception
+    {
+        assertEquals(0, run("run", "--json", "--threads", "2", "--idle", "yield", "library/three-nodes-many-pods.yaml"),
+            stderr());
+        assertTrue(new ObjectMapper().readTree(stdout()).get("passed").asBoolean(), stdout());
+    }
+
+    @Test
+    void shouldExitTwoNamingTheChoicesWhenTheIdleStrategyIsUnknown()
+    {
+        assertEquals(2, run("run", "--idle", "nap", "library/demo.yaml"));
+        assertTrue(stderr().contains("--idle nap is not one of: busy-spin, yield, blocking"), stderr());
+    }
+
+    @Test
+    void shouldExitTwoWhenTheThreadCountIsNegative()
+    {
+        assertEquals(2, run("run", "--threads", "-1", "library/demo.yaml"));
+        assertTrue(stderr().contains("--threads -1 is negative"), stderr());
+    }
 }

@@ -128,8 +128,44 @@ final class PacketWriter
         return L4_OFFSET + sctpLength;
     }
 
-    /** Who a frame goes from and to, at L2 and L3. */
-    record Addresses(long sourceMac, int sourceIp, long destinationMac, int destinationIp)
+    /**
+     * Who a frame goes from and to, at L2 and L3. Mutable and reused by its endpoint for every frame
+     * it sends, so sending allocates nothing.
+     */
+    static final class Addresses
     {
+        private long sourceMac;
+        private int sourceIp;
+        private long destinationMac;
+        private int destinationIp;
+
+        Addresses set(final long sourceMac, final int sourceIp, final long destinationMac, final int destinationIp)
+        {
+            this.sourceMac = sourceMac;
+            this.sourceIp = sourceIp;
+            this.destinationMac = destinationMac;
+            this.destinationIp = destinationIp;
+            return this;
+        }
+
+        long sourceMac()
+        {
+            return sourceMac;
+        }
+
+        int sourceIp()
+        {
+            return sourceIp;
+        }
+
+        long destinationMac()
+        {
+            return destinationMac;
+        }
+
+        int destinationIp()
+        {
+            return destinationIp;
+        }
     }
 }

@@ -8,6 +8,12 @@ import dev.podswitch.dataplane.packet.PacketBytes;
  * request, an SCTP INIT, an ICMP echo) and what became of it. It records both halves of the
  * verdict: whether the request reached the destination — and with which source IP, so the test
  * of "no NAT" is direct — and which answer came back to the sender.
+ *
+ * <p>Threads: created and read by the thread driving the cluster; while it is in flight, the
+ * answer is written only by the source endpoint's node agent and the arrival only by the
+ * destination's, which may be two threads at once — they write disjoint fields, so no lock is
+ * needed. The driver reads them after {@code runUntilIdle} has stopped every agent (see
+ * {@link ProbeRegistry}).
  */
 public final class Probe
 {

@@ -6,7 +6,13 @@ import dev.podswitch.dataplane.packet.IpProtocol;
  * The probes in flight across one emulated cluster, keyed by protocol and source port (or ICMP
  * identifier). Source ports are handed out cluster-wide, so a destination can find the probe a
  * request belongs to from the packet alone — and tell whether its source IP survived the trip.
- * Owned by the thread that drives the emulated cluster.
+ *
+ * <p>Threads: written ({@link #register}, {@link #release}) only by the thread that drives the
+ * emulated cluster, and only while no node agent runs; read ({@link #find}) by the node agents,
+ * on one thread or several, only while the driver waits in {@code runUntilIdle}. The hand-over
+ * between the two phases (an {@code AgentGate}, or the same thread when nodes run on the driver's)
+ * is the happens-before edge, so the table needs no locks or volatile slots, and the
+ * single-threaded path stays plain array reads and writes.
  */
 public final class ProbeRegistry
 {

@@ -21,8 +21,9 @@ import java.lang.foreign.MemorySegment;
  *
  * <p>The TCP server is stateless — its initial sequence number is a hash of the connection, like
  * a SYN cookie — so thousands of probes cost no per-connection memory. Runs on the thread that
- * drives its node (frames arrive through {@link #onFrame}) and the thread that starts probes,
- * which in the emulated mode are the same thread.
+ * drives its node (frames arrive through {@link #onFrame}) and the thread that starts probes; with
+ * node threads these take turns, handed over by the cluster's agent gate, never at once. It
+ * builds every frame in one scratch buffer and allocates nothing per frame.
  */
 public final class VirtualEndpoint implements FrameSink
 {
@@ -38,6 +39,7 @@ public final class VirtualEndpoint implements FrameSink
     private final TcpFlyweight tcp = new TcpFlyweight();
     private final SctpFlyweight sctp = new SctpFlyweight();
     private final ProbeReplies replies;
+    private final PacketWriter.Addresses addresses = new PacketWriter.Addresses();
     private EndpointLink link;
     private long gatewayMac;
     private long framesIgnored;
@@ -127,7 +129,7 @@ public final class VirtualEndpoint implements FrameSink
 
     PacketWriter.Addresses toward(final int destinationIp)
     {
-        return new PacketWriter.Addresses(mac, ip, gatewayMac, destinationIp);
+        return addresses.set(mac, ip, gatewayMac, destinationIp);
     }
 
     PacketWriter writer()

@@ -1,0 +1,55 @@
+package dev.podswitch.dataplane.agent;
+
+import java.util.List;
+
+/**
+ * Several agents sharing one thread (agrona {@code CompositeAgent}): each cycle calls every one
+ * of them once and returns the sum of their work, so the thread idles only when all are idle. The
+ * first agent called moves on by one each cycle, so an agent that throws every time still lets
+ * the ones behind it run, at worst every other cycle. Called by one thread at a time.
+ */
+public final class CompositeAgent implements Agent
+{
+    private final Agent[] agents;
+    private final String name;
+    private int first;
+
+    public CompositeAgent(final String name, final List<? extends Agent> agents)
+    {
+        if (agents.isEmpty())
+        {
+            throw new IllegalArgumentException("composite agent " + name + " needs at least one agent");
+        }
+        this.name = name;
+        this.agents = agents.toArray(Agent[]::new);
+    }
+
+    @Override
+    public int doWork() throws Exception
+    {
+        final Agent[] all = agents;
+        final int start = first;
+        first = start + 1 == all.length ? 0 : start + 1;
+        int workCount = 0;
+        for (int i = start; i < all.length; i++)
+        {
+            workCount += all[i].doWork();
+        }
+        for (int i = 0; i < start; i++)
+        {
+            workCount += all[i].doWork();
+        }
+        return workCount;
+    }
+
+    @Override
+    public String name()
+    {
+        return name;
+    }
+
+    public int size()
+    {
+        return agents.length;
+    }
+}
