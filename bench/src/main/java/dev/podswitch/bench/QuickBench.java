@@ -35,6 +35,15 @@ public final class QuickBench
     }
 
     static final List<Entry> ENTRIES = List.of(
+        new Entry("pod to pod, 1 node, 64 B, 1,000 flows, policy on (ring)",
+            "dev.podswitch.bench.pipeline.PodToPodThroughputBenchmark.ring",
+            Map.of("frameBytes", "64", "flows", "1000", "policy", "on", "nodes", "1"), "packet"),
+        new Entry("pod to pod, 2 nodes (VXLAN), 64 B, 1,000 flows, policy on (ring)",
+            "dev.podswitch.bench.pipeline.PodToPodThroughputBenchmark.ring",
+            Map.of("frameBytes", "64", "flows", "1000", "policy", "on", "nodes", "2"), "packet"),
+        new Entry("pod to pod, 1 node, 1,500 B, 1,000 flows, policy on (ring)",
+            "dev.podswitch.bench.pipeline.PodToPodThroughputBenchmark.ring",
+            Map.of("frameBytes", "1500", "flows", "1000", "policy", "on", "nodes", "1"), "packet"),
         new Entry("parse a TCP frame", "dev.podswitch.bench.packet.FrameParserBenchmark.parse",
             Map.of("kind", "tcp"), "frame"),
         new Entry("conntrack hit, 1,000 flows", "dev.podswitch.bench.conntrack.ConntrackBenchmark.hit",
