@@ -15,7 +15,7 @@ import java.util.concurrent.TimeUnit;
  * {@code -f}, {@code -wi}, {@code -i} for publication runs), throughput in operations per second.
  * Run with {@code -prof gc} to see {@code gc.alloc.rate.norm} (bytes per operation).
  */
-@Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "-XX:+UseParallelGC", "-Xms2g", "-Xmx2g"})
+@Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow", "-XX:+UseParallelGC", "-Xms2g", "-Xmx2g"})
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
 @BenchmarkMode(Mode.Throughput)

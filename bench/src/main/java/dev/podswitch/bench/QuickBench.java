@@ -99,16 +99,25 @@ public final class QuickBench
 
     private static String toTable(final List<Row> rows)
     {
-        final StringBuilder table = new StringBuilder(String.format("%n%-52s %16s %12s %12s%n", "benchmark",
-            "M ops/s (±err)", "ns/op", "B/op"));
+        int width = "benchmark".length();
         for (final Row row : rows)
         {
-            table.append(String.format("%-52s %9.1f ±%5.1f %12.1f %12.2f%n", row.entry().label() + " (per "
-                + row.entry().operation() + ")", row.score() / 1e6, row.error() / 1e6, 1e9 / row.score(),
-                row.allocBytesPerOp()));
+            width = Math.max(width, label(row).length());
+        }
+        final StringBuilder table = new StringBuilder(String.format("%n%-" + width + "s %18s %8s %8s%n", "benchmark",
+            "M per s (± error)", "ns each", "B each"));
+        for (final Row row : rows)
+        {
+            table.append(String.format("%-" + width + "s %9.1f ± %6.1f %8.1f %8.2f%n", label(row), row.score() / 1e6,
+                row.error() / 1e6, 1e9 / row.score(), row.allocBytesPerOp()));
         }
         return table.append("\nOne short fork per line: figures for this machine, with wide error bars. "
             + "Full runs and how to read them: bench/README.md").toString();
+    }
+
+    private static String label(final Row row)
+    {
+        return row.entry().label() + " (per " + row.entry().operation() + ")";
     }
 
     private static String toJson(final List<Row> rows)
