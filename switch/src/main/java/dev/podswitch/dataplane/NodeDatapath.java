@@ -15,6 +15,7 @@ import dev.podswitch.dataplane.packet.PacketMeta;
 import dev.podswitch.dataplane.port.MemoryPort;
 import dev.podswitch.dataplane.port.FrameSink;
 import dev.podswitch.dataplane.port.Port;
+import dev.podswitch.dataplane.port.ReceiveSource;
 import dev.podswitch.dataplane.port.tunnel.TunnelPort;
 import dev.podswitch.dataplane.port.tunnel.VxlanUnderlay;
 import dev.podswitch.dataplane.stats.DatapathCounters;
@@ -65,6 +66,7 @@ public final class NodeDatapath implements EventPoller.Handler<Frame>
     private final PolicyEnforcer policyEnforcer = new PolicyEnforcer(new ConnectionTracker(CONNTRACK_CAPACITY,
         ConntrackTimeouts.DEFAULTS));
     private volatile Port[] portById = new Port[1];
+    private volatile ReceiveSource[] sources = new ReceiveSource[0];
     private int nextPortId = 1;
 
     // Batch-local copies of the published snapshots: read once per batch, never mid-batch.
@@ -163,8 +165,35 @@ public final class NodeDatapath implements EventPoller.Handler<Frame>
         portById = updated;
     }
 
-    /** Processes at most one batch from the ring; returns the number of frames handled. */
+    /** Adds a port whose frames the node fetches itself (a TAP device); polled once per cycle. */
+    public synchronized void addReceiveSource(final ReceiveSource source)
+    {
+        final ReceiveSource[] updated = Arrays.copyOf(sources, sources.length + 1);
+        updated[sources.length] = source;
+        sources = updated;
+    }
+
+    public synchronized void removeReceiveSource(final ReceiveSource source)
+    {
+        sources = Arrays.stream(sources).filter(each -> each != source).toArray(ReceiveSource[]::new);
+    }
+
+    /**
+     * One cycle of the node's agent: fetch what its receive sources have (at most a batch each),
+     * then process at most one batch from the ring; returns the work done.
+     */
     public int doWork()
+    {
+        int received = 0;
+        for (final ReceiveSource source : sources)
+        {
+            received += source.poll(ring, BATCH_LIMIT);
+        }
+        return received + drainBatch();
+    }
+
+    /** Processes at most one batch from the ring; returns the number of frames handled. */
+    private int drainBatch()
     {
         beginBatch(System.nanoTime());
         final int handled;

@@ -1,0 +1,18 @@
+package dev.podswitch.dataplane.port;
+
+import dev.podswitch.dataplane.FrameRing;
+
+/**
+ * A port whose frames must be fetched — a TAP device, a socket — rather than pushed into the ring
+ * by someone else. The node's agent polls every source once per cycle before draining its ring,
+ * so receive and pipeline share the node's thread and its idle strategy.
+ */
+public interface ReceiveSource
+{
+    /**
+     * Reads at most {@code limit} frames straight into ring slots (claim, read, publish).
+     *
+     * @return how many frames were read (0 when nothing was waiting).
+     */
+    int poll(FrameRing ring, int limit);
+}
