@@ -1,6 +1,7 @@
 package dev.podswitch.dataplane;
 
 import com.lmax.disruptor.EventPoller;
+import dev.podswitch.dataplane.capture.PcapWriter;
 import dev.podswitch.dataplane.classify.AntiSpoofCheck;
 import dev.podswitch.dataplane.classify.PolicyEnforcer;
 import dev.podswitch.dataplane.conntrack.ConnectionTracker;
@@ -67,6 +68,8 @@ public final class NodeDatapath implements EventPoller.Handler<Frame>
         ConntrackTimeouts.DEFAULTS));
     private volatile Port[] portById = new Port[1];
     private volatile ReceiveSource[] sources = new ReceiveSource[0];
+    private volatile PcapWriter captureRequested;
+    private PcapWriter capture;
     private int nextPortId = 1;
 
     // Batch-local copies of the published snapshots: read once per batch, never mid-batch.
@@ -121,6 +124,16 @@ public final class NodeDatapath implements EventPoller.Handler<Frame>
     public void publish(final ForwardingTable newTable)
     {
         tableRef.set(newTable);
+    }
+
+    /**
+     * Mirrors every frame this node receives — from its pods, hosts and the tunnel (decapsulated),
+     * as it arrived, before any rewrite — to a pcap file, or stops with null. The pipeline thread
+     * writes it from its next batch on; the caller closes a writer it replaced once the node is idle.
+     */
+    public void capture(final PcapWriter writer)
+    {
+        captureRequested = writer;
     }
 
     /** Swaps in a newly compiled policy; new connections are judged by it from the next batch on. */
@@ -217,6 +230,7 @@ public final class NodeDatapath implements EventPoller.Handler<Frame>
      */
     public void beginBatch(final long nowNs)
     {
+        capture = captureRequested;
         table = tableRef.get();
         policy = policyRef.get();
         ports = portById;
@@ -228,6 +242,10 @@ public final class NodeDatapath implements EventPoller.Handler<Frame>
     public void handle(final Frame frame)
     {
         counters.received();
+        if (capture != null)
+        {
+            capture.write(frame.segment(), 0, frame.length(), nowNs);
+        }
         try
         {
             final DropReason reason = process(frame);
@@ -250,6 +268,10 @@ public final class NodeDatapath implements EventPoller.Handler<Frame>
         if (handled > 0)
         {
             flush();
+            if (capture != null)
+            {
+                capture.flush();
+            }
         }
         policyEnforcer.tracker().sweep(nowNs, SWEEP_SLOTS_PER_BATCH);
     }

@@ -45,6 +45,10 @@ public final class RunCommand implements Callable<Integer>
         description = "How nodes exchange VXLAN: udp = real UDP sockets on loopback (default), memory = in-process.")
     private String underlay;
 
+    @Option(names = "--capture", paramLabel = "DIR",
+        description = "Write one pcap per node into DIR (<scenario>.<node>.pcap): every frame each node received.")
+    private Path captureDirectory;
+
     @Option(names = "--threads", paramLabel = "N", defaultValue = "0",
         description = "Node agent threads: 0 = every node on the runner's thread (default, deterministic); "
             + "N = nodes spread round-robin over N threads (at most one per node).")
@@ -129,9 +133,13 @@ public final class RunCommand implements Callable<Integer>
                 {
                     human.scenarioStarted(scenario);
                 }
-                final ScenarioResult result = new ScenarioRunner(chosen, threads, idleMode,
-                    human == null ? RunListener.NONE : human)
-                    .run(scenario);
+                final ScenarioRunner runner = new ScenarioRunner(chosen, threads, idleMode,
+                    human == null ? RunListener.NONE : human);
+                if (captureDirectory != null)
+                {
+                    runner.capturingTo(captureDirectory);
+                }
+                final ScenarioResult result = runner.run(scenario);
                 results.add(result);
                 if (human != null)
                 {
@@ -139,7 +147,7 @@ public final class RunCommand implements Callable<Integer>
                     out.println();
                 }
             }
-            catch (final UnsupportedScenarioException | IllegalArgumentException unsupported)
+            catch (final UnsupportedScenarioException | IllegalArgumentException | java.io.UncheckedIOException unsupported)
             {
                 err.println("podswitch: " + unsupported.getMessage());
                 return Main.EXIT_INVALID;

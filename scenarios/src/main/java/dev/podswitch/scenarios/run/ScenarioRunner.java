@@ -24,6 +24,7 @@ import dev.podswitch.scenarios.model.Scenario;
 import dev.podswitch.scenarios.model.StepAction;
 import dev.podswitch.scenarios.model.StepSpec;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -43,6 +44,7 @@ public final class ScenarioRunner
     private final int threads;
     private final IdleMode idle;
     private final RunListener listener;
+    private Path captureDirectory;
 
     public ScenarioRunner(final ClusterOptions.Underlay underlay, final RunListener listener)
     {
@@ -59,9 +61,18 @@ public final class ScenarioRunner
         this.listener = listener;
     }
 
+    /** Also writes one pcap file per node into {@code directory} (see {@link NodeCaptures}). */
+    public ScenarioRunner capturingTo(final Path directory)
+    {
+        this.captureDirectory = directory;
+        return this;
+    }
+
     public ScenarioResult run(final Scenario scenario)
     {
-        try (Lab lab = new Lab(scenario, underlay, threads, idle))
+        try (Lab lab = new Lab(scenario, underlay, threads, idle);
+            NodeCaptures captures = captureDirectory == null ? null
+                : new NodeCaptures(lab, captureDirectory, stem(scenario.file())))
         {
             final List<ScenarioResult.NodeInfo> nodes = nodeInfo(lab);
             listener.clusterBuilt(nodes.toArray(ScenarioResult.NodeInfo[]::new), lab);
@@ -79,6 +90,12 @@ public final class ScenarioRunner
             return new ScenarioResult(scenario.file(), scenario.name(), scenario.description(), nodes, steps,
                 summary(lab));
         }
+    }
+
+    private static String stem(final Path file)
+    {
+        final String name = file.getFileName().toString();
+        return name.endsWith(".yaml") ? name.substring(0, name.length() - ".yaml".length()) : name;
     }
 
     static void apply(final Lab lab, final StepAction action)
