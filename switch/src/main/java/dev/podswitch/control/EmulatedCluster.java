@@ -8,6 +8,8 @@ import dev.podswitch.dataplane.classify.PolicyTable;
 import dev.podswitch.dataplane.forward.ForwardingTable;
 import dev.podswitch.dataplane.forward.LocalEndpoint;
 import dev.podswitch.dataplane.port.MemoryPort;
+import dev.podswitch.dataplane.port.Port;
+import dev.podswitch.dataplane.port.ReceiveSource;
 import dev.podswitch.dataplane.port.endpoint.ProbeRegistry;
 import dev.podswitch.dataplane.port.endpoint.ServedPorts;
 import dev.podswitch.dataplane.port.endpoint.VirtualEndpoint;
@@ -44,6 +46,11 @@ import java.util.function.BooleanSupplier;
  * starts probes ({@link VirtualEndpoint#start}) and reads their outcomes without locks, and the
  * agents see what it did when they are let through. A UDP underlay adds its receive thread, which
  * only offers frames into the rings (multi-producer).
+ *
+ * <p>Live pods (a namespace behind a TAP port, see {@code control.live}) send whenever their
+ * kernel likes, so a cluster with live pods keeps its node agents running between driver calls:
+ * {@link #startLive()} until {@link #stopLive()}. While live the driver only publishes (tables,
+ * ports, receive sources — all thread-safe) and must not drive virtual endpoints.
  */
 public final class EmulatedCluster implements AutoCloseable
 {
@@ -58,6 +65,7 @@ public final class EmulatedCluster implements AutoCloseable
     private final ProbeRegistry probes = new ProbeRegistry();
     private final Map<String, EmulatedNode> nodeByName = new LinkedHashMap<>();
     private final Map<String, Attachment> attachmentByName = new LinkedHashMap<>();
+    private final Map<String, PortAttachment> livePodByName = new LinkedHashMap<>();
     private final AgentGroup agents;
     private final BooleanSupplier quiescent = this::isQuiescent;
     private long generation;
@@ -212,7 +220,7 @@ public final class EmulatedCluster implements AutoCloseable
     private Attachment attach(final String name, final LocalEndpoint.Kind kind, final EmulatedNode node, final int ip,
         final ServedPorts served)
     {
-        if (attachmentByName.containsKey(name))
+        if (attachmentByName.containsKey(name) || livePodByName.containsKey(name))
         {
             throw new IllegalArgumentException(name + " is already attached");
         }
@@ -255,6 +263,121 @@ public final class EmulatedCluster implements AutoCloseable
         }
     }
 
+    /** A pod whose port the caller built — a live pod's TAP — with the IP and MAC the switch enforces. */
+    public record PortAttachment(String name, EmulatedNode node, int ip, long mac, Port port)
+    {
+        public LocalEndpoint binding()
+        {
+            return new LocalEndpoint(port.id(), mac, ip, LocalEndpoint.Kind.POD, name);
+        }
+    }
+
+    /** Builds a live pod's port once its node, port id, IP and MAC are known. */
+    @FunctionalInterface
+    public interface PortFactory
+    {
+        Port create(EmulatedNode node, int portId, int ip, long mac);
+    }
+
+    /**
+     * Attaches a pod whose port the caller provides: an IP from the node's pod CIDR, the MAC
+     * {@code 0a:58:} + IP, a port id, then the factory's port on the node (also polled by the node
+     * when it is a {@link ReceiveSource}) and every table republished. If the factory throws, the
+     * IP is released and nothing is attached.
+     */
+    public PortAttachment addLivePod(final String name, final String nodeName, final PortFactory factory)
+    {
+        if (attachmentByName.containsKey(name) || livePodByName.containsKey(name))
+        {
+            throw new IllegalArgumentException(name + " is already attached");
+        }
+        final EmulatedNode node = node(nodeName);
+        final PodIpLease lease = ipam.allocate(nodeName, liveContainerId(name), "eth0");
+        final Port port;
+        try
+        {
+            port = factory.create(node, node.datapath().allocatePortId(), lease.ip(), macFor(lease.ip()));
+        }
+        catch (final RuntimeException | Error failed)
+        {
+            ipam.release(nodeName, liveContainerId(name), "eth0");
+            throw failed;
+        }
+        final PortAttachment attachment = new PortAttachment(name, node, lease.ip(), macFor(lease.ip()), port);
+        node.datapath().addPort(port);
+        if (port instanceof final ReceiveSource source)
+        {
+            node.datapath().addReceiveSource(source);
+        }
+        livePodByName.put(name, attachment);
+        publishTables();
+        return attachment;
+    }
+
+    /**
+     * Detaches a live pod and releases its IP; when this returns the node's agent no longer uses
+     * its port, so the caller may close it.
+     *
+     * @return the detached pod, or null if there was none of that name.
+     */
+    public PortAttachment removeLivePod(final String name)
+    {
+        final PortAttachment attachment = livePodByName.remove(name);
+        if (attachment == null)
+        {
+            return null;
+        }
+        publishTables();
+        final boolean wasLive = agents.isReleased();
+        if (wasLive)
+        {
+            agents.hold();
+        }
+        final NodeDatapath datapath = attachment.node().datapath();
+        datapath.removePort(attachment.port().id());
+        if (attachment.port() instanceof final ReceiveSource source)
+        {
+            datapath.removeReceiveSource(source);
+        }
+        if (wasLive)
+        {
+            agents.release();
+        }
+        ipam.release(attachment.node().name(), liveContainerId(name), "eth0");
+        return attachment;
+    }
+
+    public Map<String, PortAttachment> livePods()
+    {
+        return Collections.unmodifiableMap(livePodByName);
+    }
+
+    /**
+     * Keeps the node agents running until {@link #stopLive()}, as live pods need.
+     *
+     * @throws IllegalStateException when the nodes run on the driver's thread (threads = 0).
+     */
+    public void startLive()
+    {
+        agents.release();
+    }
+
+    /** Stops the node agents between cycles; counters read after this are exact. */
+    public void stopLive()
+    {
+        agents.hold();
+    }
+
+    public boolean isLive()
+    {
+        return agents.isReleased();
+    }
+
+    private static String liveContainerId(final String podName)
+    {
+        return "live-" + podName.replace('/', '-');
+    }
+
     private static String containerId(final String podName)
     {
         return "emulated-" + podName.replace('/', '-');
@@ -277,6 +400,13 @@ public final class EmulatedCluster implements AutoCloseable
                 else if (attachment.kind() == LocalEndpoint.Kind.HOST)
                 {
                     remoteHosts.add(new ForwardingTable.RemoteRoute(attachment.ip(), remoteNode(attachment.node())));
+                }
+            }
+            for (final PortAttachment livePod : livePodByName.values())
+            {
+                if (livePod.node() == node)
+                {
+                    locals.add(livePod.binding());
                 }
             }
             final List<ForwardingTable.RemoteRoute> remoteSubnets = new ArrayList<>();

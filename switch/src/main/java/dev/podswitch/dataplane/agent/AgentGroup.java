@@ -20,6 +20,12 @@ import java.util.function.BooleanSupplier;
  * and stopped between cycles on exit, and the final quiescence test is made while they are stopped,
  * so it is exact.
  *
+ * <p>A live lab needs the opposite: agents that run all the time, because kernel stacks behind
+ * TAP ports send whenever they like. {@link #release()} opens the gate for good (until
+ * {@link #hold()}); while released, {@link #runUntil} only waits for quiescence and leaves the
+ * runners running, so the caller must not touch agent-owned state then — only thread-safe
+ * publication (tables, ports, receive sources), or hold first.
+ *
  * <p>Threads: every method on one controlling thread; {@link #close()} stops and joins the runners.
  */
 public final class AgentGroup implements AutoCloseable
@@ -34,6 +40,7 @@ public final class AgentGroup implements AutoCloseable
     private final DistinctErrorLog errors;
     private final Runnable wakeRunners = this::wakeRunners;
     private long callerThreadErrors;
+    private boolean released;
 
     /**
      * @param threads 0 to run on the caller's thread; otherwise the number of runner threads,
@@ -87,6 +94,38 @@ public final class AgentGroup implements AutoCloseable
             count += runner.errorCount();
         }
         return count;
+    }
+
+    /**
+     * Lets the runners work continuously from now on, until {@link #hold()}.
+     *
+     * @throws IllegalStateException in the caller-thread mode, which has no runner to release.
+     */
+    public void release()
+    {
+        if (runners.isEmpty())
+        {
+            throw new IllegalStateException("agents run on the caller's thread (threads=0), so nothing can keep "
+                + "them running: use threads >= 1 (ClusterOptions.withThreading, podswitch run --threads N)");
+        }
+        released = true;
+        gate.open();
+        wakeRunners();
+    }
+
+    /** Stops released runners between cycles; when this returns none is inside {@code doWork}. */
+    public void hold()
+    {
+        released = false;
+        if (!runners.isEmpty())
+        {
+            gate.close(controllerIdle, wakeRunners);
+        }
+    }
+
+    public boolean isReleased()
+    {
+        return released;
     }
 
     /**
@@ -156,6 +195,11 @@ public final class AgentGroup implements AutoCloseable
             }
             else if (++quietChecks >= QUIET_CHECKS)
             {
+                if (released)
+                {
+                    // Released runners keep going: quiescence seen twice is as exact as it gets.
+                    return true;
+                }
                 gate.close(idle, wakeRunners);
                 if (quiescent.getAsBoolean())
                 {
@@ -168,7 +212,10 @@ public final class AgentGroup implements AutoCloseable
             }
             if (System.nanoTime() > deadlineNs)
             {
-                gate.close(idle, wakeRunners);
+                if (!released)
+                {
+                    gate.close(idle, wakeRunners);
+                }
                 return false;
             }
             idle.idle();

@@ -1,0 +1,210 @@
+package dev.podswitch.control.live;
+
+import dev.podswitch.control.EmulatedCluster;
+import dev.podswitch.control.EmulatedNode;
+import dev.podswitch.dataplane.port.tap.TapDevice;
+import dev.podswitch.dataplane.port.tap.TapPort;
+import dev.podswitch.ipam.cidr.Ipv4;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * The live lab on top of an {@link EmulatedCluster}: every pod is a network namespace behind a
+ * TAP port of its node, so real programs (ping, curl, iperf3, a JVM) talk through the switch's
+ * pipeline — anti-spoofing, policy, conntrack, VXLAN between nodes — with kernel stacks at both
+ * ends. Needs root (or CAP_NET_ADMIN + CAP_SYS_ADMIN), /dev/net/tun and iproute2.
+ *
+ * <p>Every namespace and link it makes is named {@code psw} + a random suffix, so parallel labs
+ * never collide and leftovers are easy to find ({@code ip netns list | grep ^psw}).
+ *
+ * <p>Threads: one driver thread makes every call; the cluster's node agents run continuously
+ * while the lab is open. Lifecycle: the constructor starts the agents ({@link
+ * EmulatedCluster#startLive()}), {@link #addPod}/{@link #removePod} while open, {@link #close()}
+ * removes every pod (TAP closed, namespace deleted) and stops the agents; the caller closes the
+ * cluster.
+ */
+public final class LiveLab implements AutoCloseable
+{
+    public static final String NAME_PREFIX = "psw";
+
+    private final EmulatedCluster cluster;
+    private final Map<String, LivePod> podByName = new LinkedHashMap<>();
+
+    public LiveLab(final EmulatedCluster cluster)
+    {
+        final Throwable cause = unavailabilityCause();
+        if (cause != null)
+        {
+            throw new IllegalStateException("the live lab cannot run here: " + cause.getMessage(), cause);
+        }
+        this.cluster = cluster;
+        cluster.startLive();
+    }
+
+    public static boolean isAvailable()
+    {
+        return unavailabilityCause() == null;
+    }
+
+    /** Why live pods cannot be made here (no TAP support, not root, no iproute2), or null. */
+    public static Throwable unavailabilityCause()
+    {
+        if (!TapDevice.isAvailable())
+        {
+            return TapDevice.unavailabilityCause();
+        }
+        if (IpCommand.ipPath() == null)
+        {
+            return new UnsupportedOperationException("iproute2's ip is not installed (apt-get install iproute2)");
+        }
+        return null;
+    }
+
+    public EmulatedCluster cluster()
+    {
+        return cluster;
+    }
+
+    public Map<String, LivePod> pods()
+    {
+        return Collections.unmodifiableMap(podByName);
+    }
+
+    /** Creates a pod's namespace, its TAP port on {@code nodeName}, and configures the pod's side. */
+    public LivePod addPod(final String name, final String nodeName)
+    {
+        final String suffix = HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
+        final String namespace = NAME_PREFIX + suffix;
+        final String tapName = NAME_PREFIX + suffix;
+        IpCommand.ip("netns", "add", namespace);
+        try
+        {
+            final EmulatedCluster.PortAttachment attachment = cluster.addLivePod(name, nodeName,
+                (node, portId, ip, mac) -> openPort(node, portId, tapName, namespace, ip, mac));
+            final EmulatedNode node = attachment.node();
+            final LivePod pod = new LivePod(name, nodeName, namespace, tapName, attachment.ip(),
+                node.podCidr().prefixLength(), node.gatewayIp(), attachment.mac(), (TapPort)attachment.port());
+            podByName.put(name, pod);
+            return pod;
+        }
+        catch (final RuntimeException | Error failed)
+        {
+            deleteNamespaceQuietly(namespace, failed);
+            throw failed;
+        }
+    }
+
+    private static TapPort openPort(final EmulatedNode node, final int portId, final String tapName,
+        final String namespace, final int ip, final long mac)
+    {
+        final TapDevice device = TapDevice.open(tapName);
+        try
+        {
+            // The fd stays in this JVM; only the link moves into the pod's namespace.
+            IpCommand.ip("link", "set", tapName, "netns", namespace);
+            IpCommand.ip("-n", namespace, "link", "set", tapName, "address", LivePod.macText(mac));
+            // No IPv6 link-local address: no DAD, router or MLD solicitations the switch would only count as drops.
+            IpCommand.ip("-n", namespace, "link", "set", tapName, "addrgenmode", "none");
+            IpCommand.ip("-n", namespace, "addr", "add", Ipv4.format(ip) + "/" + node.podCidr().prefixLength(),
+                "dev", tapName);
+            IpCommand.ip("-n", namespace, "link", "set", "lo", "up");
+            IpCommand.ip("-n", namespace, "link", "set", tapName, "up");
+            IpCommand.ip("-n", namespace, "route", "add", "default", "via", Ipv4.format(node.gatewayIp()),
+                "dev", tapName);
+            return new TapPort(portId, device, node.datapath().ring().frameCapacity());
+        }
+        catch (final RuntimeException | Error failed)
+        {
+            device.close();
+            throw failed;
+        }
+    }
+
+    /** Detaches the pod from its node, closes its TAP (the link goes) and deletes its namespace. */
+    public void removePod(final String name)
+    {
+        final LivePod pod = podByName.remove(name);
+        if (pod == null)
+        {
+            return;
+        }
+        try
+        {
+            cluster.removeLivePod(name);
+        }
+        finally
+        {
+            try
+            {
+                pod.port().close();
+            }
+            finally
+            {
+                IpCommand.ip("netns", "delete", pod.namespace());
+            }
+        }
+    }
+
+    /** Removes every pod, carrying on past failures (the first is thrown, the rest suppressed), then stops the agents. */
+    @Override
+    public void close()
+    {
+        RuntimeException first = null;
+        for (final String name : new ArrayList<>(podByName.keySet()))
+        {
+            try
+            {
+                removePod(name);
+            }
+            catch (final RuntimeException failed)
+            {
+                if (first == null)
+                {
+                    first = failed;
+                }
+                else
+                {
+                    first.addSuppressed(failed);
+                }
+            }
+        }
+        cluster.stopLive();
+        if (first != null)
+        {
+            throw first;
+        }
+    }
+
+    private static void deleteNamespaceQuietly(final String namespace, final Throwable cause)
+    {
+        try
+        {
+            IpCommand.ip("netns", "delete", namespace);
+        }
+        catch (final RuntimeException alsoFailed)
+        {
+            cause.addSuppressed(alsoFailed);
+        }
+    }
+
+    /** Leftovers of labs that did not close (a killed JVM): every {@code psw…} namespace. */
+    public static List<String> leftoverNamespaces()
+    {
+        final List<String> found = new ArrayList<>();
+        for (final String line : IpCommand.ip("netns", "list").split("\n"))
+        {
+            final String namespace = line.strip().split("\\s+")[0];
+            if (namespace.startsWith(NAME_PREFIX))
+            {
+                found.add(namespace);
+            }
+        }
+        return found;
+    }
+}

@@ -1,0 +1,111 @@
+package dev.podswitch.control.live;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.StructLayout;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.VarHandle;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
+
+/**
+ * Runs Java code inside a named network namespace ({@code ip netns add} puts them under
+ * /var/run/netns): a fresh platform thread joins the namespace with {@code setns(CLONE_NEWNET)}
+ * — which Linux allows per thread — runs the task and ends, so no other thread changes namespace.
+ * A socket keeps the namespace it was created in, so a task may return a listening or connected
+ * socket that any thread then uses: the building block for in-namespace listeners and probes.
+ */
+public final class NetworkNamespaces
+{
+    public static final String NETNS_DIR = "/var/run/netns/";
+    private static final int O_RDONLY = 0;
+    private static final int O_CLOEXEC = 0x80000;
+    private static final int CLONE_NEWNET = 0x40000000;
+    private static final Linker LINKER = Linker.nativeLinker();
+    private static final StructLayout CAPTURE = Linker.Option.captureStateLayout();
+    private static final VarHandle ERRNO = CAPTURE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
+    private static final MethodHandle OPEN = bind("open",
+        FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
+    private static final MethodHandle SETNS = bind("setns",
+        FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
+    private static final MethodHandle CLOSE = bind("close",
+        FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
+
+    private NetworkNamespaces()
+    {
+    }
+
+    private static MethodHandle bind(final String name, final FunctionDescriptor descriptor)
+    {
+        return LINKER.defaultLookup().find(name)
+            .map(symbol -> LINKER.downcallHandle(symbol, descriptor, Linker.Option.captureCallState("errno")))
+            .orElseThrow(() -> new UnsatisfiedLinkError("libc has no " + name));
+    }
+
+    /**
+     * Runs {@code task} on a new thread inside namespace {@code namespace} and returns its result.
+     *
+     * @throws Exception what the task threw, or IllegalStateException when the namespace cannot be entered.
+     */
+    public static <T> T callIn(final String namespace, final Callable<T> task) throws Exception
+    {
+        final FutureTask<T> call = new FutureTask<>(() ->
+        {
+            enterOnThisThread(namespace);
+            return task.call();
+        });
+        Thread.ofPlatform().name("psw-netns-" + namespace).daemon(true).start(call);
+        try
+        {
+            return call.get();
+        }
+        catch (final ExecutionException failed)
+        {
+            if (failed.getCause() instanceof final Exception cause)
+            {
+                throw cause;
+            }
+            throw failed;
+        }
+    }
+
+    /** Moves the calling thread (only) into the namespace; for threads made for it, which end afterwards. */
+    private static void enterOnThisThread(final String namespace)
+    {
+        try (Arena call = Arena.ofConfined())
+        {
+            final MemorySegment errno = call.allocate(CAPTURE);
+            final int fd = (int)OPEN.invokeExact(errno, call.allocateFrom(NETNS_DIR + namespace), O_RDONLY | O_CLOEXEC);
+            if (fd < 0)
+            {
+                throw new IllegalStateException("open " + NETNS_DIR + namespace + " failed: errno "
+                    + (int)ERRNO.get(errno, 0L) + " (does the namespace exist? ip netns list)");
+            }
+            try
+            {
+                if ((int)SETNS.invokeExact(errno, fd, CLONE_NEWNET) != 0)
+                {
+                    throw new IllegalStateException("setns(" + namespace + ", CLONE_NEWNET) failed: errno "
+                        + (int)ERRNO.get(errno, 0L) + " (needs root or CAP_SYS_ADMIN)");
+                }
+            }
+            finally
+            {
+                final int ignored = (int)CLOSE.invokeExact(errno, fd);
+            }
+        }
+        catch (final RuntimeException | Error failed)
+        {
+            throw failed;
+        }
+        catch (final Throwable impossible)
+        {
+            throw new IllegalStateException(impossible);
+        }
+    }
+}

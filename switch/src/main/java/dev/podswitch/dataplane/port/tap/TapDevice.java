@@ -1,0 +1,270 @@
+package dev.podswitch.dataplane.port.tap;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+
+/**
+ * A Linux TAP device, opened through {@code /dev/net/tun} with the FFM API: a non-blocking fd on
+ * which every read returns one Ethernet frame and every write sends one, each prefixed by a
+ * {@link VirtioNetHeader}. The device exists while the fd is open (not persistent): closing it
+ * removes the link, wherever it was moved to.
+ *
+ * <p>Offloads are off (TUNSETOFFLOAD 0): the kernel hands over complete frames with full
+ * checksums, at most MTU-sized. Turning on CSUM/TSO4/TSO6 is the next step: the kernel then
+ * passes 64 KiB TCP segments with a partial checksum and the switch forwards one of those where it
+ * now forwards ~45 MTU frames, which is where the ~10x of iperf3 throughput in the issue comes
+ * from; it needs GSO-sized ring slots and the header honoured on both sides.
+ *
+ * <p>Threads: {@link #read} on one thread, {@link #write} on one thread (the same or another);
+ * each has its own preallocated errno and iovec memory, so neither allocates.
+ * Lifecycle: {@link #open}, then I/O, then {@link #close} once no thread reads or writes any more.
+ */
+public final class TapDevice implements AutoCloseable
+{
+    /** {@link #read} result: no frame waiting (EAGAIN). */
+    public static final int READ_AGAIN = -1;
+    /** {@link #read} result: the read failed; see {@link #lastReadErrno()}. */
+    public static final int READ_ERROR = -2;
+    public static final int MAX_NAME_LENGTH = LinuxLibc.IFNAMSIZ - 1;
+    private static final int CAP_NET_ADMIN = 12;
+    private static final Throwable UNAVAILABILITY_CAUSE = probe();
+    private static final MemorySegment ZERO_HEADER = Arena.global().allocate(VirtioNetHeader.LENGTH, 8);
+
+    private final String name;
+    private final int fd;
+    private final Arena arena = Arena.ofShared();
+    private final MemorySegment readErrno = arena.allocate(LinuxLibc.CAPTURE_LAYOUT);
+    private final MemorySegment writeErrno = arena.allocate(LinuxLibc.CAPTURE_LAYOUT);
+    private final MemorySegment iovecs = arena.allocate(2L * LinuxLibc.IOVEC_LENGTH, 8);
+    private int lastReadErrno;
+    private int lastWriteErrno;
+    private boolean closed;
+
+    private TapDevice(final String name, final int fd)
+    {
+        this.name = name;
+        this.fd = fd;
+        iovecs.set(ValueLayout.ADDRESS, 0, ZERO_HEADER);
+        iovecs.set(ValueLayout.JAVA_LONG, 8, VirtioNetHeader.LENGTH);
+    }
+
+    public static boolean isAvailable()
+    {
+        return UNAVAILABILITY_CAUSE == null;
+    }
+
+    /** Why TAP devices cannot be used here (not Linux x86_64, no /dev/net/tun, no CAP_NET_ADMIN), or null. */
+    public static Throwable unavailabilityCause()
+    {
+        return UNAVAILABILITY_CAUSE;
+    }
+
+    /**
+     * Creates the TAP device {@code name} in the caller's network namespace.
+     *
+     * @throws IllegalStateException with the errno when the kernel refuses (name taken, not permitted).
+     */
+    public static TapDevice open(final String name)
+    {
+        if (!isAvailable())
+        {
+            throw new IllegalStateException("TAP devices are unavailable: " + UNAVAILABILITY_CAUSE.getMessage(),
+                UNAVAILABILITY_CAUSE);
+        }
+        final byte[] nameBytes = name.getBytes(StandardCharsets.US_ASCII);
+        if (nameBytes.length == 0 || nameBytes.length > MAX_NAME_LENGTH)
+        {
+            throw new IllegalArgumentException("TAP name '" + name + "' must be 1.." + MAX_NAME_LENGTH + " characters");
+        }
+        try (Arena call = Arena.ofConfined())
+        {
+            final MemorySegment errno = call.allocate(LinuxLibc.CAPTURE_LAYOUT);
+            final int fd = (int)LinuxLibc.OPEN.invokeExact(errno, call.allocateFrom("/dev/net/tun"),
+                LinuxLibc.O_RDWR | LinuxLibc.O_NONBLOCK | LinuxLibc.O_CLOEXEC);
+            check(fd, errno, "open /dev/net/tun");
+            try
+            {
+                final MemorySegment ifreq = call.allocate(LinuxLibc.IFREQ_LENGTH, 8);
+                MemorySegment.copy(nameBytes, 0, ifreq, ValueLayout.JAVA_BYTE, 0, nameBytes.length);
+                ifreq.set(ValueLayout.JAVA_SHORT, LinuxLibc.IFREQ_FLAGS_OFFSET,
+                    (short)(LinuxLibc.IFF_TAP | LinuxLibc.IFF_NO_PI | LinuxLibc.IFF_VNET_HDR));
+                check((int)LinuxLibc.IOCTL_POINTER.invokeExact(errno, fd, LinuxLibc.TUNSETIFF, ifreq), errno,
+                    "ioctl(TUNSETIFF, " + name + ")");
+                final MemorySegment headerSize = call.allocateFrom(ValueLayout.JAVA_INT, VirtioNetHeader.LENGTH);
+                check((int)LinuxLibc.IOCTL_POINTER.invokeExact(errno, fd, LinuxLibc.TUNSETVNETHDRSZ, headerSize), errno,
+                    "ioctl(TUNSETVNETHDRSZ, " + VirtioNetHeader.LENGTH + ")");
+                check((int)LinuxLibc.IOCTL_VALUE.invokeExact(errno, fd, LinuxLibc.TUNSETOFFLOAD, 0L), errno,
+                    "ioctl(TUNSETOFFLOAD, 0)");
+                return new TapDevice(name, fd);
+            }
+            catch (final RuntimeException | Error failed)
+            {
+                final int ignored = (int)LinuxLibc.CLOSE.invokeExact(errno, fd);
+                throw failed;
+            }
+        }
+        catch (final RuntimeException | Error failed)
+        {
+            throw failed;
+        }
+        catch (final Throwable unexpected)
+        {
+            throw new IllegalStateException("cannot open TAP " + name, unexpected);
+        }
+    }
+
+    private static void check(final int result, final MemorySegment errno, final String what)
+    {
+        if (result < 0)
+        {
+            final int code = LinuxLibc.errno(errno);
+            final String hint = code == 1 ? " (EPERM: needs root or CAP_NET_ADMIN)"
+                : code == 16 ? " (EBUSY: a link with that name exists)" : "";
+            throw new IllegalStateException(what + " failed: errno " + code + hint);
+        }
+    }
+
+    public String name()
+    {
+        return name;
+    }
+
+    /**
+     * Reads one frame, virtio-net header first, into {@code buffer} (its whole size is offered).
+     *
+     * @return the bytes read including the header, {@link #READ_AGAIN} when nothing is waiting,
+     *         or {@link #READ_ERROR}.
+     */
+    public int read(final MemorySegment buffer)
+    {
+        final long result;
+        try
+        {
+            result = (long)LinuxLibc.READ.invokeExact(readErrno, fd, buffer, buffer.byteSize());
+        }
+        catch (final Throwable impossible)
+        {
+            throw new IllegalStateException(impossible);
+        }
+        if (result >= 0)
+        {
+            return (int)result;
+        }
+        lastReadErrno = LinuxLibc.errno(readErrno);
+        return lastReadErrno == LinuxLibc.EAGAIN || lastReadErrno == LinuxLibc.EINTR ? READ_AGAIN : READ_ERROR;
+    }
+
+    /**
+     * Writes one frame with a zeroed virtio-net header in front (writev of two iovecs, so the frame
+     * is not copied); {@code frame} must be native memory.
+     *
+     * @return false when the kernel did not take it (queue full, device down); see {@link #lastWriteErrno()}.
+     */
+    public boolean write(final MemorySegment frame, final long offset, final int length)
+    {
+        iovecs.set(ValueLayout.JAVA_LONG, LinuxLibc.IOVEC_LENGTH, frame.address() + offset);
+        iovecs.set(ValueLayout.JAVA_LONG, LinuxLibc.IOVEC_LENGTH + 8, length);
+        final long result;
+        try
+        {
+            result = (long)LinuxLibc.WRITEV.invokeExact(writeErrno, fd, iovecs, 2);
+        }
+        catch (final Throwable impossible)
+        {
+            throw new IllegalStateException(impossible);
+        }
+        if (result == VirtioNetHeader.LENGTH + length)
+        {
+            return true;
+        }
+        lastWriteErrno = result < 0 ? LinuxLibc.errno(writeErrno) : 0;
+        return false;
+    }
+
+    public int lastReadErrno()
+    {
+        return lastReadErrno;
+    }
+
+    public int lastWriteErrno()
+    {
+        return lastWriteErrno;
+    }
+
+    /** Closes the fd, which removes the device; call once no thread reads or writes any more. */
+    @Override
+    public synchronized void close()
+    {
+        if (closed)
+        {
+            return;
+        }
+        closed = true;
+        try
+        {
+            final int ignored = (int)LinuxLibc.CLOSE.invokeExact(writeErrno, fd);
+        }
+        catch (final Throwable impossible)
+        {
+            throw new IllegalStateException(impossible);
+        }
+        finally
+        {
+            arena.close();
+        }
+    }
+
+    private static Throwable probe()
+    {
+        final String os = System.getProperty("os.name", "").toLowerCase(Locale.ROOT);
+        final String arch = System.getProperty("os.arch", "");
+        if (!os.contains("linux") || !(arch.equals("amd64") || arch.equals("x86_64")))
+        {
+            return new UnsupportedOperationException("TAP ports need Linux x86_64; this is " + os + " " + arch);
+        }
+        if (!Files.exists(Path.of("/dev/net/tun")))
+        {
+            return new UnsupportedOperationException("/dev/net/tun does not exist (load the tun module: modprobe tun)");
+        }
+        try
+        {
+            if (!hasNetAdmin())
+            {
+                return new UnsupportedOperationException("creating TAP devices needs root or CAP_NET_ADMIN "
+                    + "(run as root, e.g. sudo, or in a container with --cap-add NET_ADMIN --device /dev/net/tun)");
+            }
+            final Object linked = LinuxLibc.READ;
+            return linked == null ? new UnsupportedOperationException("libc read not linked") : null;
+        }
+        catch (final IOException | RuntimeException | LinkageError cause)
+        {
+            return cause;
+        }
+    }
+
+    /** Bit CAP_NET_ADMIN of the effective capability set in /proc/self/status. */
+    private static boolean hasNetAdmin() throws IOException
+    {
+        for (final String line : Files.readAllLines(Path.of("/proc/self/status")))
+        {
+            if (line.startsWith("CapEff:"))
+            {
+                final long effective = Long.parseUnsignedLong(line.substring("CapEff:".length()).trim(), 16);
+                return (effective & (1L << CAP_NET_ADMIN)) != 0;
+            }
+        }
+        return false;
+    }
+
+    @Override
+    public String toString()
+    {
+        return "TapDevice{" + name + ", fd=" + fd + "}";
+    }
+}

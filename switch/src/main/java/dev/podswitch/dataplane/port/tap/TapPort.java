@@ -1,0 +1,171 @@
+package dev.podswitch.dataplane.port.tap;
+
+import dev.podswitch.dataplane.FrameRing;
+import dev.podswitch.dataplane.port.Port;
+import dev.podswitch.dataplane.port.ReceiveSource;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * A switch port backed by a {@link TapDevice}: a live pod's eth0 is the other end. The node's
+ * agent polls it ({@link ReceiveSource}) and the pipeline transmits to it ({@link Port}), both on
+ * the node's thread, so the port needs no synchronisation.
+ *
+ * <p>Receive costs one copy: a frame is read into a per-port scratch buffer and offered to the
+ * ring. Reading straight into a claimed ring slot would save it, but a claim must be published
+ * and a non-blocking read only says whether a frame was waiting after the claim; an empty slot
+ * published as a zero-length frame would show up as a bogus drop. Zero copy needs a readiness
+ * check first (poll/epoll) or readv into two slots, and is an optimisation for later.
+ *
+ * <p>Counters are plain fields written by the node's thread only (no fence per frame); other
+ * threads read them for reports, exactly once the node's agent is stopped, approximately before. A frame the ring refuses is counted by the ring.
+ * Lifecycle: created with its device, added to one node as port and receive source, removed from
+ * it while the node's agent is stopped, then {@link #close()}d.
+ */
+public final class TapPort implements Port, ReceiveSource, AutoCloseable
+{
+    private final int id;
+    private final TapDevice device;
+    private final Arena arena = Arena.ofShared();
+    private final MemorySegment receiveBuffer;
+    private final MemorySegment transmitScratch;
+    private long receivedFrames;
+    private long receiveErrors;
+    private long offloadedDrops;
+    private long transmittedFrames;
+    private long transmitFailures;
+
+    /** @param frameCapacity the node's ring slot size: the largest frame this port receives. */
+    public TapPort(final int id, final TapDevice device, final int frameCapacity)
+    {
+        this.id = id;
+        this.device = device;
+        // One byte more than a slot holds, so a frame too long for the ring arrives as such (and
+        // is counted FRAME_TOO_LONG by the ring) instead of silently truncated by the kernel.
+        this.receiveBuffer = arena.allocate(VirtioNetHeader.LENGTH + frameCapacity + 1L, 64);
+        this.transmitScratch = arena.allocate(frameCapacity, 64);
+    }
+
+    @Override
+    public int id()
+    {
+        return id;
+    }
+
+    @Override
+    public String name()
+    {
+        return device.name();
+    }
+
+    public TapDevice device()
+    {
+        return device;
+    }
+
+    @Override
+    public int poll(final FrameRing ring, final int limit)
+    {
+        int frames = 0;
+        while (frames < limit)
+        {
+            final int read = device.read(receiveBuffer);
+            if (read < 0)
+            {
+                if (read == TapDevice.READ_ERROR)
+                {
+                    receiveErrors++;
+                }
+                break;
+            }
+            frames++;
+            if (read < VirtioNetHeader.LENGTH || !VirtioNetHeader.isCompleteFrame(receiveBuffer, 0))
+            {
+                // GSO or partial checksum cannot come with offloads off; never hand such a frame on.
+                offloadedDrops++;
+                continue;
+            }
+            receivedFrames++;
+            ring.offer(id, receiveBuffer, VirtioNetHeader.LENGTH, read - VirtioNetHeader.LENGTH);
+        }
+        return frames;
+    }
+
+    @Override
+    public boolean transmit(final MemorySegment frame, final long offset, final int length)
+    {
+        final boolean sent;
+        if (frame.isNative())
+        {
+            sent = device.write(frame, offset, length);
+        }
+        else if (length <= transmitScratch.byteSize())
+        {
+            MemorySegment.copy(frame, offset, transmitScratch, 0, length);
+            sent = device.write(transmitScratch, 0, length);
+        }
+        else
+        {
+            sent = false;
+        }
+        if (sent)
+        {
+            transmittedFrames++;
+        }
+        else
+        {
+            transmitFailures++;
+        }
+        return sent;
+    }
+
+    /** Frames read from the device and offered to the ring (the ring counts those it refused). */
+    public long receivedCount()
+    {
+        return receivedFrames;
+    }
+
+    public long receiveErrorCount()
+    {
+        return receiveErrors;
+    }
+
+    /** Frames dropped because their virtio-net header asked for GSO or checksum offload. */
+    public long offloadedDropCount()
+    {
+        return offloadedDrops;
+    }
+
+    public long transmittedCount()
+    {
+        return transmittedFrames;
+    }
+
+    /** Frames the device refused (queue full, link down); the pipeline counts each as PORT_DOWN. */
+    public long transmitFailureCount()
+    {
+        return transmitFailures;
+    }
+
+    /** Closes the device (removing the link) and frees the buffers; the node must not poll it any more. */
+    @Override
+    public void close()
+    {
+        try
+        {
+            device.close();
+        }
+        finally
+        {
+            arena.close();
+        }
+    }
+
+    @Override
+    public String toString()
+    {
+        return "TapPort{" + id + ", " + device.name() + ", rx=" + receivedFrames + ", tx=" + transmittedFrames
+            + ", txFailed=" + transmitFailures + "}";
+    }
+}
