@@ -257,18 +257,37 @@ public final class EmulatedCluster implements AutoCloseable
         }
         publishTables();
         attachment.node().datapath().removePort(attachment.port().id());
+        forgetConnectionsOf(attachment.ip());
         if (attachment.kind() == LocalEndpoint.Kind.POD)
         {
             ipam.release(attachment.node().name(), containerId(name), "eth0");
         }
     }
 
-    /** A pod whose port the caller built — a live pod's TAP — with the IP and MAC the switch enforces. */
-    public record PortAttachment(String name, EmulatedNode node, int ip, long mac, Port port)
+    /** Every node drops the tracked connections of an address whose endpoint is gone. */
+    private void forgetConnectionsOf(final int ip)
     {
+        for (final EmulatedNode node : nodeByName.values())
+        {
+            while (!node.datapath().forgetConnectionsOf(ip))
+            {
+                runUntilIdle();
+            }
+        }
+    }
+
+    /** A pod whose port the caller built — a live pod's TAP — with the IP and MAC the switch enforces. */
+    public record PortAttachment(String name, EmulatedNode node, int ip, long mac, Port port, LocalEndpoint.Kind kind)
+    {
+        /** A live pod (kind POD). */
+        public PortAttachment(final String name, final EmulatedNode node, final int ip, final long mac, final Port port)
+        {
+            this(name, node, ip, mac, port, LocalEndpoint.Kind.POD);
+        }
+
         public LocalEndpoint binding()
         {
-            return new LocalEndpoint(port.id(), mac, ip, LocalEndpoint.Kind.POD, name);
+            return new LocalEndpoint(port.id(), mac, ip, kind, name);
         }
     }
 
@@ -287,12 +306,21 @@ public final class EmulatedCluster implements AutoCloseable
      */
     public PortAttachment addLivePod(final String name, final String nodeName, final PortFactory factory)
     {
+        return addLivePod(name, nodeName, 0, factory);
+    }
+
+    /** As {@link #addLivePod(String, String, PortFactory)}, with a fixed IP from the node's pod CIDR (0: the next one). */
+    public PortAttachment addLivePod(final String name, final String nodeName, final int fixedIp,
+        final PortFactory factory)
+    {
         if (attachmentByName.containsKey(name) || livePodByName.containsKey(name))
         {
             throw new IllegalArgumentException(name + " is already attached");
         }
         final EmulatedNode node = node(nodeName);
-        final PodIpLease lease = ipam.allocate(nodeName, liveContainerId(name), "eth0");
+        final PodIpLease lease = fixedIp == 0
+            ? ipam.allocate(nodeName, liveContainerId(name), "eth0")
+            : ipam.allocate(nodeName, liveContainerId(name), "eth0", fixedIp);
         final Port port;
         try
         {
@@ -303,13 +331,39 @@ public final class EmulatedCluster implements AutoCloseable
             ipam.release(nodeName, liveContainerId(name), "eth0");
             throw failed;
         }
-        final PortAttachment attachment = new PortAttachment(name, node, lease.ip(), macFor(lease.ip()), port);
+        return attachLive(new PortAttachment(name, node, lease.ip(), macFor(lease.ip()), port));
+    }
+
+    /**
+     * Attaches a live external host (outside the cluster CIDR, no IPAM) to a node's uplink, like
+     * {@link #addHost}; other nodes route its IP to that node. {@link #removeLivePod} detaches it.
+     */
+    public PortAttachment addLiveHost(final String name, final String nodeName, final int ip, final PortFactory factory)
+    {
+        if (options.clusterCidr().contains(ip))
+        {
+            throw new IllegalArgumentException("host " + name + " has IP " + Ipv4.format(ip) + " inside the cluster CIDR "
+                + options.clusterCidr() + "; hosts live outside it");
+        }
+        if (attachmentByName.containsKey(name) || livePodByName.containsKey(name))
+        {
+            throw new IllegalArgumentException(name + " is already attached");
+        }
+        final EmulatedNode node = node(nodeName);
+        final Port port = factory.create(node, node.datapath().allocatePortId(), ip, macFor(ip));
+        return attachLive(new PortAttachment(name, node, ip, macFor(ip), port, LocalEndpoint.Kind.HOST));
+    }
+
+    private PortAttachment attachLive(final PortAttachment attachment)
+    {
+        final Port port = attachment.port();
+        final EmulatedNode node = attachment.node();
         node.datapath().addPort(port);
         if (port instanceof final ReceiveSource source)
         {
             node.datapath().addReceiveSource(source);
         }
-        livePodByName.put(name, attachment);
+        livePodByName.put(attachment.name(), attachment);
         publishTables();
         return attachment;
     }
@@ -339,11 +393,19 @@ public final class EmulatedCluster implements AutoCloseable
         {
             datapath.removeReceiveSource(source);
         }
+        for (final EmulatedNode node : nodeByName.values())
+        {
+            // Commands queue up to thousands; a live lab removes one pod at a time.
+            node.datapath().forgetConnectionsOf(attachment.ip());
+        }
         if (wasLive)
         {
             agents.release();
         }
-        ipam.release(attachment.node().name(), liveContainerId(name), "eth0");
+        if (attachment.kind() == LocalEndpoint.Kind.POD)
+        {
+            ipam.release(attachment.node().name(), liveContainerId(name), "eth0");
+        }
         return attachment;
     }
 
@@ -407,6 +469,10 @@ public final class EmulatedCluster implements AutoCloseable
                 if (livePod.node() == node)
                 {
                     locals.add(livePod.binding());
+                }
+                else if (livePod.kind() == LocalEndpoint.Kind.HOST)
+                {
+                    remoteHosts.add(new ForwardingTable.RemoteRoute(livePod.ip(), remoteNode(livePod.node())));
                 }
             }
             final List<ForwardingTable.RemoteRoute> remoteSubnets = new ArrayList<>();

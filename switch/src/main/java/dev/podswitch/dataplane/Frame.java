@@ -22,6 +22,7 @@ public final class Frame
     private final PacketMeta meta = new PacketMeta();
     private int length;
     private int inPortId;
+    private int tunnelSourceIp;
 
     public Frame(final int capacity)
     {
@@ -61,6 +62,17 @@ public final class Frame
     public void inPortId(final int inPortId)
     {
         this.inPortId = inPortId;
+    }
+
+    /** For frames from the tunnel: the VTEP that sent it (the outer source IP); else 0. */
+    public int tunnelSourceIp()
+    {
+        return tunnelSourceIp;
+    }
+
+    public void tunnelSourceIp(final int tunnelSourceIp)
+    {
+        this.tunnelSourceIp = tunnelSourceIp;
     }
 
     public PacketMeta meta()

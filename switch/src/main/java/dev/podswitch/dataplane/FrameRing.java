@@ -72,6 +72,13 @@ public final class FrameRing
     /** Copies a frame in and publishes it; false when it is too long or the ring is full (both counted). */
     public boolean offer(final int inPortId, final MemorySegment source, final long offset, final int length)
     {
+        return offer(inPortId, 0, source, offset, length);
+    }
+
+    /** As {@link #offer(int, MemorySegment, long, int)}, for a frame the tunnel decapsulated from {@code vtepIp}. */
+    public boolean offer(final int inPortId, final int vtepIp, final MemorySegment source, final long offset,
+        final int length)
+    {
         if (length > frameCapacity)
         {
             // Checked before claiming: a claimed slot that is never published would stall the ring forever.
@@ -87,6 +94,7 @@ public final class FrameRing
         MemorySegment.copy(source, offset, frame.segment(), 0, length);
         frame.length(length);
         frame.inPortId(inPortId);
+        frame.tunnelSourceIp(vtepIp);
         ring.publish(sequence);
         return true;
     }

@@ -25,6 +25,8 @@ import dev.podswitch.dataplane.stats.DropReason;
 
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -69,6 +71,13 @@ public final class NodeDatapath implements EventPoller.Handler<Frame>
     private volatile Port[] portById = new Port[1];
     private volatile ReceiveSource[] sources = new ReceiveSource[0];
     private volatile PcapWriter captureRequested;
+    /**
+     * Commands from other threads, drained at the start of a batch. Lock-free (an empty poll costs a
+     * volatile read) and bounded by {@link #COMMAND_QUEUE_LIMIT}: a full queue refuses.
+     */
+    private final ConcurrentLinkedQueue<Integer> forgetConnectionsOf = new ConcurrentLinkedQueue<>();
+    private final AtomicInteger queuedCommands = new AtomicInteger();
+    private static final int COMMAND_QUEUE_LIMIT = 4096;
     private PcapWriter capture;
     private int nextPortId = 1;
 
@@ -134,6 +143,23 @@ public final class NodeDatapath implements EventPoller.Handler<Frame>
     public void capture(final PcapWriter writer)
     {
         captureRequested = writer;
+    }
+
+    /**
+     * Asks the pipeline to forget every tracked connection of {@code ip} before its next batch: the
+     * endpoint that had the address is gone, and whoever gets it next must not inherit connections
+     * that would pass without a policy lookup (real CNIs flush conntrack for a deleted endpoint).
+     *
+     * @return false when the command queue is full (the caller retries after the node ran).
+     */
+    public boolean forgetConnectionsOf(final int ip)
+    {
+        if (queuedCommands.incrementAndGet() > COMMAND_QUEUE_LIMIT)
+        {
+            queuedCommands.decrementAndGet();
+            return false;
+        }
+        return forgetConnectionsOf.offer(ip);
     }
 
     /** Swaps in a newly compiled policy; new connections are judged by it from the next batch on. */
@@ -230,6 +256,12 @@ public final class NodeDatapath implements EventPoller.Handler<Frame>
      */
     public void beginBatch(final long nowNs)
     {
+        Integer gone;
+        while ((gone = forgetConnectionsOf.poll()) != null)
+        {
+            queuedCommands.decrementAndGet();
+            policyEnforcer.tracker().removeAllOf(gone);
+        }
         capture = captureRequested;
         table = tableRef.get();
         policy = policyRef.get();
@@ -265,15 +297,21 @@ public final class NodeDatapath implements EventPoller.Handler<Frame>
     /** Ends a batch: ports flush what they queued, and conntrack expires a few entries. */
     public void endBatch(final int handled)
     {
-        if (handled > 0)
+        try
         {
-            flush();
-            if (capture != null)
+            if (handled > 0)
             {
-                capture.flush();
+                flush();
+                if (capture != null)
+                {
+                    capture.flush();
+                }
             }
         }
-        policyEnforcer.tracker().sweep(nowNs, SWEEP_SLOTS_PER_BATCH);
+        finally
+        {
+            policyEnforcer.tracker().sweep(nowNs, SWEEP_SLOTS_PER_BATCH);
+        }
     }
 
     private void flush()
@@ -329,6 +367,12 @@ public final class NodeDatapath implements EventPoller.Handler<Frame>
                 return spoofed;
             }
         }
+        else if (meta.isIpv4() && !isFromItsVtep(meta.ipSource, frame.tunnelSourceIp()))
+        {
+            // A tunnel frame's inner source must live behind the VTEP that sent it: else anything that
+            // can send UDP to 4789 from a peer's address could pose as any pod, even one of ours.
+            return DropReason.SPOOFED_SOURCE;
+        }
         if (meta.isArp())
         {
             return fromTunnel ? DropReason.NOT_FOR_US : answer(gateway.answerArp(segment, meta, table), frame, inPortId);
@@ -356,6 +400,11 @@ public final class NodeDatapath implements EventPoller.Handler<Frame>
         final ConnectionTracker tracker = policyEnforcer.tracker();
         final long connection = policyEnforcer.lastHandle();
         long action = connection == ConnectionTracker.MISS ? -1 : tracker.cachedForward(connection, table.generation());
+        if (action >= 0 && fromTunnel && Router.isRemote(action))
+        {
+            // Cached for the other way in: a frame from the tunnel never goes back into it.
+            action = -1;
+        }
         if (action < 0)
         {
             action = Router.resolve(meta.ipDestination, fromTunnel, table);
@@ -374,6 +423,12 @@ public final class NodeDatapath implements EventPoller.Handler<Frame>
             counters.forwarded();
         }
         return unrouted;
+    }
+
+    private boolean isFromItsVtep(final int innerSourceIp, final int vtepIp)
+    {
+        final int sendingNode = table.remoteIndexByVtep(vtepIp);
+        return sendingNode >= 0 && table.remoteIndexFor(innerSourceIp) == sendingNode;
     }
 
     private DropReason answer(final DropReason refused, final Frame frame, final int inPortId)

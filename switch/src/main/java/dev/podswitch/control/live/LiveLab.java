@@ -2,6 +2,7 @@ package dev.podswitch.control.live;
 
 import dev.podswitch.control.EmulatedCluster;
 import dev.podswitch.control.EmulatedNode;
+import dev.podswitch.dataplane.forward.LocalEndpoint;
 import dev.podswitch.dataplane.port.tap.TapDevice;
 import dev.podswitch.dataplane.port.tap.TapPort;
 import dev.podswitch.ipam.cidr.Ipv4;
@@ -79,17 +80,52 @@ public final class LiveLab implements AutoCloseable
     /** Creates a pod's namespace, its TAP port on {@code nodeName}, and configures the pod's side. */
     public LivePod addPod(final String name, final String nodeName)
     {
+        return addPod(name, nodeName, 0);
+    }
+
+    /** As {@link #addPod(String, String)} with a fixed IP from the node's pod CIDR (0: the next free one). */
+    public LivePod addPod(final String name, final String nodeName, final int fixedIp)
+    {
+        return add(name, (namespace, tapName) -> cluster.addLivePod(name, nodeName, fixedIp,
+            (node, portId, ip, mac) -> openPort(node, portId, tapName, namespace, ip, mac, false)));
+    }
+
+    /**
+     * Creates an external host (an IP outside the cluster CIDR) as a namespace behind a TAP port on
+     * {@code nodeName}'s uplink: its address is a /32 with an on-link route to the node gateway and
+     * a default route through it, as a machine one hop from the node would have.
+     */
+    public LivePod addHost(final String name, final String nodeName, final int hostIp)
+    {
+        return add(name, (namespace, tapName) -> cluster.addLiveHost(name, nodeName, hostIp,
+            (node, portId, ip, mac) -> openPort(node, portId, tapName, namespace, ip, mac, true)));
+    }
+
+    /** Namespaces and links made so far: {@code psw…} names, for state files and cleanup. */
+    public List<String> namespaces()
+    {
+        return podByName.values().stream().map(LivePod::namespace).toList();
+    }
+
+    @FunctionalInterface
+    private interface Attach
+    {
+        EmulatedCluster.PortAttachment attach(String namespace, String tapName);
+    }
+
+    private LivePod add(final String name, final Attach attach)
+    {
         final String suffix = HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
         final String namespace = NAME_PREFIX + suffix;
         final String tapName = NAME_PREFIX + suffix;
         IpCommand.ip("netns", "add", namespace);
         try
         {
-            final EmulatedCluster.PortAttachment attachment = cluster.addLivePod(name, nodeName,
-                (node, portId, ip, mac) -> openPort(node, portId, tapName, namespace, ip, mac));
+            final EmulatedCluster.PortAttachment attachment = attach.attach(namespace, tapName);
             final EmulatedNode node = attachment.node();
-            final LivePod pod = new LivePod(name, nodeName, namespace, tapName, attachment.ip(),
-                node.podCidr().prefixLength(), node.gatewayIp(), attachment.mac(), (TapPort)attachment.port());
+            final int prefixLength = attachment.kind() == LocalEndpoint.Kind.HOST ? 32 : node.podCidr().prefixLength();
+            final LivePod pod = new LivePod(name, node.name(), namespace, tapName, attachment.ip(),
+                prefixLength, node.gatewayIp(), attachment.mac(), (TapPort)attachment.port());
             podByName.put(name, pod);
             return pod;
         }
@@ -101,7 +137,7 @@ public final class LiveLab implements AutoCloseable
     }
 
     private static TapPort openPort(final EmulatedNode node, final int portId, final String tapName,
-        final String namespace, final int ip, final long mac)
+        final String namespace, final int ip, final long mac, final boolean host)
     {
         final TapDevice device = TapDevice.open(tapName);
         try
@@ -111,10 +147,15 @@ public final class LiveLab implements AutoCloseable
             IpCommand.ip("-n", namespace, "link", "set", tapName, "address", LivePod.macText(mac));
             // No IPv6 link-local address: no DAD, router or MLD solicitations the switch would only count as drops.
             IpCommand.ip("-n", namespace, "link", "set", tapName, "addrgenmode", "none");
-            IpCommand.ip("-n", namespace, "addr", "add", Ipv4.format(ip) + "/" + node.podCidr().prefixLength(),
-                "dev", tapName);
+            IpCommand.ip("-n", namespace, "addr", "add", Ipv4.format(ip) + "/"
+                + (host ? 32 : node.podCidr().prefixLength()), "dev", tapName);
             IpCommand.ip("-n", namespace, "link", "set", "lo", "up");
             IpCommand.ip("-n", namespace, "link", "set", tapName, "up");
+            if (host)
+            {
+                // A /32 has no connected subnet: the gateway is reached on-link.
+                IpCommand.ip("-n", namespace, "route", "add", Ipv4.format(node.gatewayIp()) + "/32", "dev", tapName);
+            }
             IpCommand.ip("-n", namespace, "route", "add", "default", "via", Ipv4.format(node.gatewayIp()),
                 "dev", tapName);
             return new TapPort(portId, device, node.datapath().ring().frameCapacity());

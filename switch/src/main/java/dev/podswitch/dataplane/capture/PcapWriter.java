@@ -1,7 +1,6 @@
 package dev.podswitch.dataplane.capture;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -30,6 +29,7 @@ public final class PcapWriter implements AutoCloseable
     /** Wall clock minus the monotonic clock at open: turns the pipeline's nowNs into a timestamp. */
     private final long wallMinusMonotonicNs;
     private long frames;
+    private IOException failure;
 
     public PcapWriter(final Path file) throws IOException
     {
@@ -43,6 +43,10 @@ public final class PcapWriter implements AutoCloseable
     /** Appends one frame captured at monotonic time {@code nowNs}. */
     public void write(final MemorySegment frame, final long offset, final int length, final long nowNs)
     {
+        if (failure != null)
+        {
+            return;
+        }
         final int captured = Math.min(length, SNAPLEN);
         if (buffer.remaining() < RECORD_HEADER_LENGTH + captured)
         {
@@ -61,20 +65,24 @@ public final class PcapWriter implements AutoCloseable
         return frames;
     }
 
-    /** Writes out what is buffered. */
+    /**
+     * Writes out what is buffered. A write error (disk full, file gone) stops the capture — the
+     * pipeline it mirrors must not fail because a capture did — and is reported by
+     * {@link #failure()} and by {@link #close()}.
+     */
     public void flush()
     {
         buffer.flip();
         try
         {
-            while (buffer.hasRemaining())
+            while (failure == null && buffer.hasRemaining())
             {
                 channel.write(buffer);
             }
         }
         catch (final IOException failed)
         {
-            throw new UncheckedIOException(failed);
+            failure = failed;
         }
         finally
         {
@@ -82,10 +90,20 @@ public final class PcapWriter implements AutoCloseable
         }
     }
 
+    /** Why the capture stopped, or null while it runs. */
+    public IOException failure()
+    {
+        return failure;
+    }
+
     @Override
     public void close() throws IOException
     {
         flush();
         channel.close();
+        if (failure != null)
+        {
+            throw new IOException("the capture stopped early: " + failure.getMessage(), failure);
+        }
     }
 }

@@ -216,7 +216,10 @@ public final class ConnectionTracker
      */
     private long lookupRelated(final PacketMeta meta, final long nowNs)
     {
-        if (meta.ipDestination != meta.quotedSource)
+        // Only the quoted packet's destination can legitimately report on it (the switch emits no
+        // ICMP errors and anti-spoofing stops pods acting as routers), and only to its sender: any
+        // other error is a pod trying to reach a connection's end through someone else's state.
+        if (meta.ipDestination != meta.quotedSource || meta.ipSource != meta.quotedDestination)
         {
             counters.countInvalid();
             counters.countMiss();
@@ -467,6 +470,33 @@ public final class ConnectionTracker
             free(slot);
             counters.countRemoval();
         }
+    }
+
+    /**
+     * Forgets every connection to or from {@code ip}: the endpoint that had it is gone, and a new
+     * one given the same address must not inherit its tracked connections (which pass without a
+     * policy lookup). Scans the whole table — a control event, not per packet.
+     *
+     * @return how many entries were removed.
+     */
+    public int removeAllOf(final int ip)
+    {
+        int removed = 0;
+        for (int slot = 0; slot < hashBySlot.length; slot++)
+        {
+            if (hashBySlot[slot] == 0)
+            {
+                continue;
+            }
+            final long addresses = entries[(slot << SLOT_SHIFT) + ADDRESSES_OFFSET];
+            if ((int)(addresses >>> 32) == ip || (int)addresses == ip)
+            {
+                free(slot);
+                counters.countRemoval();
+                removed++;
+            }
+        }
+        return removed;
     }
 
     /**

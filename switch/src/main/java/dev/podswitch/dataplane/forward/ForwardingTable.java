@@ -165,6 +165,13 @@ public final class ForwardingTable
         return remoteByIndex[index];
     }
 
+    /** The index of the node whose VTEP is {@code vtepIp}, or -1. */
+    public int remoteIndexByVtep(final int vtepIp)
+    {
+        final Remote remote = remoteByVtepIp.get(vtepIp);
+        return remote == null ? -1 : remote.index();
+    }
+
     public RemoteNode remoteByVtep(final int vtepIp)
     {
         final Remote remote = remoteByVtepIp.get(vtepIp);

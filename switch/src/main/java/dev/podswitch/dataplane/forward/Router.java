@@ -29,6 +29,12 @@ public final class Router
     private final EthernetFlyweight ethernet = new EthernetFlyweight();
     private final Ipv4Flyweight ipv4 = new Ipv4Flyweight();
 
+    /** Whether an action sends the frame into the tunnel (to another node). */
+    public static boolean isRemote(final long action)
+    {
+        return (action & REMOTE_FLAG) != 0;
+    }
+
     /** Where {@code destinationIp} goes under {@code table}: an action, or {@link #NO_ROUTE}. */
     public static long resolve(final int destinationIp, final boolean fromTunnel, final ForwardingTable table)
     {

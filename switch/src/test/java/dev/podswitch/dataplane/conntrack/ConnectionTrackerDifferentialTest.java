@@ -160,7 +160,8 @@ class ConnectionTrackerDifferentialTest
             {
                 final int quotedProtocol = pick(random, 6, 17, 17, 132, 1, 47);
                 final int quotedSource = random.nextInt(10) == 0 ? source : destination;
-                int quotedDestination = host(random);
+                // Mostly legitimate errors (sent by the quoted packet's destination), some forged.
+                int quotedDestination = random.nextInt(5) != 0 ? source : host(random);
                 while (quotedDestination == quotedSource)
                 {
                     quotedDestination = host(random);

@@ -123,7 +123,7 @@ final class ReferenceTracker
             {
                 return advance(find(tupleOf(p), false, true, nowNs), p, nowNs);
             }
-            if (!p.icmpErrorHasQuote || p.ipDestination != p.quotedSource)
+            if (!p.icmpErrorHasQuote || p.ipDestination != p.quotedSource || p.ipSource != p.quotedDestination)
             {
                 return Result.MISS;
             }

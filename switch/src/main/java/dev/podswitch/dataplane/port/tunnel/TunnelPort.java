@@ -123,7 +123,7 @@ public final class TunnelPort implements VxlanReceiver
             dropBadTunnelFrame();
             return;
         }
-        ring.offer(id, payload, offset + VxlanFlyweight.HEADER_LENGTH, length - VxlanFlyweight.HEADER_LENGTH);
+        ring.offer(id, remoteVtepIp, payload, offset + VxlanFlyweight.HEADER_LENGTH, length - VxlanFlyweight.HEADER_LENGTH);
     }
 
     private void dropBadTunnelFrame()
