@@ -10,7 +10,7 @@ import dev.podswitch.dataplane.packet.VxlanFlyweight;
 import java.lang.foreign.MemorySegment;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
  * An in-process underlay: a send is delivered at once, on the sender's thread, to the receiver
@@ -22,9 +22,16 @@ public final class MemoryUnderlay implements VxlanUnderlay
 {
     private final Map<Integer, VxlanReceiver> receivers = new HashMap<>();
     private volatile IntHashMap<VxlanReceiver> receiverByVtep = new IntHashMap<>(4);
-    private final AtomicLong sent = new AtomicLong();
-    private final AtomicLong delivered = new AtomicLong();
-    private final AtomicLong lost = new AtomicLong();
+    /**
+     * Per sending VTEP: packets sent, delivered, lost. Each is written only by the thread of the
+     * node that owns the VTEP (delivery happens on the sender's thread), so an ordered store
+     * suffices — no locked instruction per packet, no cache line shared between node threads.
+     */
+    private volatile IntHashMap<AtomicLongArray> countersByVtep = new IntHashMap<>(4);
+    private final Map<Integer, AtomicLongArray> counters = new HashMap<>();
+    private static final int SENT = 0;
+    private static final int DELIVERED = 1;
+    private static final int LOST = 2;
 
     @Override
     public synchronized void bind(final int localVtepIp, final VxlanReceiver receiver)
@@ -34,13 +41,22 @@ public final class MemoryUnderlay implements VxlanUnderlay
         final IntHashMap<VxlanReceiver> updated = new IntHashMap<>(receivers.size());
         receivers.forEach(updated::put);
         receiverByVtep = updated;
+        counters.computeIfAbsent(localVtepIp, vtep -> new AtomicLongArray(3));
+        final IntHashMap<AtomicLongArray> updatedCounters = new IntHashMap<>(counters.size());
+        counters.forEach(updatedCounters::put);
+        countersByVtep = updatedCounters;
     }
 
     @Override
     public boolean send(final int localVtepIp, final int remoteVtepIp, final int sourcePort, final MemorySegment outerFrame,
         final long offset, final int length)
     {
-        sent.incrementAndGet();
+        final AtomicLongArray mine = countersByVtep.get(localVtepIp);
+        if (mine == null)
+        {
+            return false;
+        }
+        increment(mine, SENT);
         final long udpOffset = offset + EthernetFlyweight.HEADER_LENGTH + Ipv4Flyweight.MIN_HEADER_LENGTH;
         final VxlanReceiver receiver = receiverByVtep.get(remoteVtepIp);
         if (receiver == null
@@ -48,12 +64,12 @@ public final class MemoryUnderlay implements VxlanUnderlay
             || PacketBytes.getU16(outerFrame, udpOffset + UdpFlyweight.DESTINATION_PORT_OFFSET) != VxlanFlyweight.UDP_PORT)
         {
             // Like a datagram to a host with no listener: gone, and nobody is told.
-            lost.incrementAndGet();
+            increment(mine, LOST);
             return true;
         }
         final long payloadOffset = udpOffset + UdpFlyweight.HEADER_LENGTH;
         receiver.onVxlanPayload(localVtepIp, outerFrame, payloadOffset, length - (int)(payloadOffset - offset));
-        delivered.incrementAndGet();
+        increment(mine, DELIVERED);
         return true;
     }
 
@@ -62,16 +78,31 @@ public final class MemoryUnderlay implements VxlanUnderlay
     {
     }
 
+    private static void increment(final AtomicLongArray values, final int index)
+    {
+        values.lazySet(index, values.get(index) + 1);
+    }
+
+    private synchronized long sum(final int index)
+    {
+        long total = 0;
+        for (final AtomicLongArray values : counters.values())
+        {
+            total += values.get(index);
+        }
+        return total;
+    }
+
     @Override
     public long sentCount()
     {
-        return sent.get() - lost.get();
+        return sum(SENT) - sum(LOST);
     }
 
     @Override
     public long deliveredCount()
     {
-        return delivered.get();
+        return sum(DELIVERED);
     }
 
     @Override
