@@ -2,6 +2,8 @@ package dev.podswitch.scenarios.cli;
 
 import dev.podswitch.control.ClusterOptions;
 import dev.podswitch.dataplane.agent.IdleMode;
+import dev.podswitch.scenarios.live.LiveMode;
+import dev.podswitch.scenarios.live.LiveSupport;
 import dev.podswitch.scenarios.load.ScenarioException;
 import dev.podswitch.scenarios.load.ScenarioLoader;
 import dev.podswitch.scenarios.model.Scenario;
@@ -35,7 +37,8 @@ public final class RunCommand implements Callable<Integer>
     @Option(names = "--json", description = "Print one JSON document with every probe instead of the human report.")
     private boolean json;
 
-    @Option(names = "--live", description = "Run with real network namespaces, TAP devices and kernel stacks (root).")
+    @Option(names = "--live", description = "Run with real network namespaces, TAP devices and kernel stacks (root); "
+        + "no SCTP probes. --threads 0 means one node thread per node, at most 2.")
     private boolean live;
 
     @Option(names = "--report", paramLabel = "FILE.html", description = "Also write an HTML report.")
@@ -68,9 +71,19 @@ public final class RunCommand implements Callable<Integer>
         final PrintStream err = System.err;
         if (live)
         {
-            err.println("podswitch: --live is not available in this build yet (it needs the TAP ports of the live "
-                + "lab); run without --live for the emulated mode, which gives the same verdicts");
-            return Main.EXIT_INVALID;
+            final String unavailable = LiveSupport.unavailableReason();
+            if (unavailable != null)
+            {
+                err.println("podswitch: --live cannot run here: " + unavailable
+                    + "; run without --live for the emulated mode, which gives the same verdicts");
+                return Main.EXIT_INVALID;
+            }
+            if (captureDirectory != null)
+            {
+                err.println("podswitch: --capture is for the emulated mode; in --live, capture inside a pod: "
+                    + "ip netns exec <namespace> tcpdump -i <namespace>");
+                return Main.EXIT_INVALID;
+            }
         }
         if (report != null)
         {
@@ -116,6 +129,19 @@ public final class RunCommand implements Callable<Integer>
                 return Main.EXIT_INVALID;
             }
         }
+        if (live)
+        {
+            try
+            {
+                // Before anything runs: a scenario the live mode cannot answer is refused, never half run.
+                scenarios.forEach(LiveSupport::requireSupported);
+            }
+            catch (final UnsupportedScenarioException unsupported)
+            {
+                err.println("podswitch: " + unsupported.getMessage());
+                return Main.EXIT_INVALID;
+            }
+        }
         return runAll(scenarios, chosen, idleMode, err);
     }
 
@@ -133,8 +159,9 @@ public final class RunCommand implements Callable<Integer>
                 {
                     human.scenarioStarted(scenario);
                 }
-                final ScenarioRunner runner = new ScenarioRunner(chosen, threads, idleMode,
-                    human == null ? RunListener.NONE : human);
+                final RunListener listener = human == null ? RunListener.NONE : human;
+                final ScenarioRunner runner = live ? LiveMode.runner(scenario, chosen, threads, idleMode, listener)
+                    : new ScenarioRunner(chosen, threads, idleMode, listener);
                 if (captureDirectory != null)
                 {
                     runner.capturingTo(captureDirectory);
@@ -150,6 +177,15 @@ public final class RunCommand implements Callable<Integer>
             catch (final UnsupportedScenarioException | IllegalArgumentException | java.io.UncheckedIOException unsupported)
             {
                 err.println("podswitch: " + unsupported.getMessage());
+                return Main.EXIT_INVALID;
+            }
+            catch (final IllegalStateException liveFailed)
+            {
+                if (!live)
+                {
+                    throw liveFailed;
+                }
+                err.println("podswitch: the live lab failed: " + liveFailed.getMessage());
                 return Main.EXIT_INVALID;
             }
         }

@@ -1,6 +1,5 @@
 package dev.podswitch.scenarios.report;
 
-import dev.podswitch.control.Attachment;
 import dev.podswitch.scenarios.model.HostSpec;
 import dev.podswitch.scenarios.model.PodSpec;
 import dev.podswitch.scenarios.model.Scenario;
@@ -59,8 +58,7 @@ public final class HumanReport implements RunListener
             final Table hostTable = new Table("HOST", "IP", "ATTACHED TO", "SERVES");
             for (final HostSpec host : lab.hosts().values())
             {
-                final Attachment attachment = lab.cluster().attachment(host.name());
-                hostTable.row(host.name(), host.ip(), attachment.node().name(), host.serves().stream()
+                hostTable.row(host.name(), host.ip(), lab.nodeOf(host.name()), host.serves().stream()
                     .map(port -> port.protocol() + "/" + port.containerPort()).collect(Collectors.joining(",")));
             }
             out.println(style.bold("Hosts (outside the cluster, reached without NAT)"));
@@ -132,12 +130,12 @@ public final class HumanReport implements RunListener
     {
         for (final ProbeOutcome probe : step.probes())
         {
-            final Attachment from = lab.cluster().attachment(probe.from());
-            final Attachment to = lab.cluster().attachment(probe.to());
-            if (probe.observed() && from != null && to != null && from.node() != to.node())
+            final String from = lab.nodeOf(probe.from());
+            final String to = lab.nodeOf(probe.to());
+            if (probe.observed() && from != null && to != null && !from.equals(to))
             {
-                out.println("  no NAT: " + probe.from() + " (" + probe.sourceIp() + ", " + from.node().name() + ") → "
-                    + probe.to() + " (" + to.node().name() + ") over VXLAN; the receiver saw source " + probe.sourceIpSeen());
+                out.println("  no NAT: " + probe.from() + " (" + probe.sourceIp() + ", " + from + ") → "
+                    + probe.to() + " (" + to + ") over VXLAN; the receiver saw source " + probe.sourceIpSeen());
                 return;
             }
         }

@@ -4,7 +4,6 @@ import dev.podswitch.control.ClusterOptions;
 import dev.podswitch.control.EmulatedCluster;
 import dev.podswitch.dataplane.agent.IdleMode;
 import dev.podswitch.dataplane.packet.IpProtocol;
-import dev.podswitch.dataplane.port.endpoint.ServedPorts;
 import dev.podswitch.ipam.cidr.Ipv4;
 import dev.podswitch.policy.compile.IncrementalPolicyCompiler;
 import dev.podswitch.policy.model.NamedPort;
@@ -22,6 +21,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * A scenario's cluster while it runs: the emulated cluster (data plane and addresses) plus the
@@ -33,6 +33,7 @@ public final class Lab implements AutoCloseable
     static final String METADATA_NAME_LABEL = "kubernetes.io/metadata.name";
 
     private final EmulatedCluster cluster;
+    private final LabEndpoints endpoints;
     private final List<String> nodeNames;
     private final Map<String, Map<String, String>> namespaceLabels = new LinkedHashMap<>();
     private final Map<String, PodSpec> podByKey = new LinkedHashMap<>();
@@ -50,11 +51,25 @@ public final class Lab implements AutoCloseable
     /** @param threads node agent threads, 0 for the driver's own (see {@link ClusterOptions#threads()}). */
     Lab(final Scenario scenario, final ClusterOptions.Underlay underlay, final int threads, final IdleMode idle)
     {
+        this(scenario, underlay, threads, idle, EmulatedEndpoints::new);
+    }
+
+    /**
+     * Builds the scenario's initial state — namespaces, hosts, pods, the (empty) policy published —
+     * with the pods and hosts made by {@code endpointsFactory}'s endpoints: virtual (emulated mode)
+     * or live namespaces. If anything fails, what was made is closed again.
+     */
+    public Lab(final Scenario scenario, final ClusterOptions.Underlay underlay, final int threads, final IdleMode idle,
+        final Function<EmulatedCluster, LabEndpoints> endpointsFactory)
+    {
         this.nodeNames = scenario.cluster().nodes();
         this.cluster = EmulatedCluster.create(ClusterOptions.of(scenario.cluster().podCidr(),
             scenario.cluster().nodeCidrSize(), nodeNames, underlay).withThreading(threads, idle));
+        LabEndpoints made = null;
         try
         {
+            made = endpointsFactory.apply(cluster);
+            this.endpoints = made;
             for (final NamespaceSpec namespace : scenario.namespaces())
             {
                 labelNamespace(namespace.name(), namespace.labels());
@@ -69,11 +84,42 @@ public final class Lab implements AutoCloseable
             }
             publishPolicy();
         }
-        catch (final RuntimeException failed)
+        catch (final RuntimeException | Error failed)
         {
-            cluster.close();
+            try
+            {
+                if (made != null)
+                {
+                    made.close();
+                }
+            }
+            catch (final RuntimeException alsoFailed)
+            {
+                failed.addSuppressed(alsoFailed);
+            }
+            finally
+            {
+                cluster.close();
+            }
             throw failed;
         }
+    }
+
+    /** How this lab's pods exist and its probes travel. */
+    public LabEndpoints endpoints()
+    {
+        return endpoints;
+    }
+
+    /** The node a pod ({@code namespace/name}) or host runs on (hosts: the first node's uplink), or null. */
+    public String nodeOf(final String name)
+    {
+        final PodSpec pod = podByKey.get(name);
+        if (pod != null)
+        {
+            return pod.node();
+        }
+        return hostByName.containsKey(name) ? nodeNames.getFirst() : null;
     }
 
     public EmulatedCluster cluster()
@@ -166,15 +212,15 @@ public final class Lab implements AutoCloseable
         final String node = pod.node() != null ? pod.node() : nodeNames.get(spreadCursor++ % nodeNames.size());
         final int fixedIp = pod.ip() == null ? 0 : Ipv4.parse(pod.ip());
         namespaceLabels.computeIfAbsent(pod.namespace(), ns -> Map.of(METADATA_NAME_LABEL, ns));
-        cluster.addPod(pod.key(), node, fixedIp, served(pod.ports()));
-        podByKey.put(pod.key(), new PodSpec(pod.namespace(), pod.name(), node, Ipv4.format(cluster.attachment(pod.key()).ip()),
+        final int ip = endpoints.attachPod(pod.key(), node, fixedIp, pod.ports());
+        podByKey.put(pod.key(), new PodSpec(pod.namespace(), pod.name(), node, Ipv4.format(ip),
             pod.labels(), pod.ports(), pod.where()));
     }
 
     /** Hosts attach to the first node's uplink: the machine outside the cluster is one hop from it. */
     private void addHost(final HostSpec host)
     {
-        cluster.addHost(host.name(), nodeNames.getFirst(), Ipv4.parse(host.ip()), served(host.serves()));
+        endpoints.attachHost(host.name(), nodeNames.getFirst(), Ipv4.parse(host.ip()), host.serves());
         hostByName.put(host.name(), host);
     }
 
@@ -186,7 +232,7 @@ public final class Lab implements AutoCloseable
 
     void deletePod(final String key)
     {
-        cluster.remove(key);
+        endpoints.detach(key);
         podByKey.remove(key);
     }
 
@@ -195,21 +241,16 @@ public final class Lab implements AutoCloseable
         return podByKey.containsKey(key);
     }
 
-    private static ServedPorts served(final List<ContainerPort> ports)
-    {
-        final int[] keys = new int[ports.size()];
-        for (int i = 0; i < keys.length; i++)
-        {
-            final ContainerPort port = ports.get(i);
-            final IpProtocol protocol = port.protocol() == null ? IpProtocol.TCP : port.protocol();
-            keys[i] = ServedPorts.key(protocol, port.containerPort());
-        }
-        return ServedPorts.of(keys);
-    }
-
     @Override
     public void close()
     {
-        cluster.close();
+        try
+        {
+            endpoints.close();
+        }
+        finally
+        {
+            cluster.close();
+        }
     }
 }

@@ -1,12 +1,11 @@
 package dev.podswitch.scenarios.run;
 
-import dev.podswitch.control.Attachment;
 import dev.podswitch.control.ClusterOptions;
+import dev.podswitch.control.EmulatedCluster;
 import dev.podswitch.control.EmulatedNode;
 import dev.podswitch.dataplane.agent.IdleMode;
 import dev.podswitch.dataplane.conntrack.ConntrackCounters;
 import dev.podswitch.dataplane.packet.IpProtocol;
-import dev.podswitch.dataplane.port.endpoint.Probe;
 import dev.podswitch.dataplane.stats.DatapathCounters;
 import dev.podswitch.ipam.cidr.Ipv4;
 import dev.podswitch.scenarios.load.KubeObjects;
@@ -29,6 +28,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.Function;
 
 /**
  * Runs a scenario in the emulated mode: builds the cluster, then for each step applies its
@@ -38,13 +38,14 @@ import java.util.TreeMap;
 public final class ScenarioRunner
 {
     /** Probes started before the cluster is run to quiescence; well under the ring and port budgets. */
-    static final int PROBES_PER_ROUND = 512;
+    static final int PROBES_PER_ROUND = EmulatedEndpoints.PROBES_PER_ROUND;
 
     private final ClusterOptions.Underlay underlay;
     private final int threads;
     private final IdleMode idle;
     private final RunListener listener;
     private Path captureDirectory;
+    private Function<EmulatedCluster, LabEndpoints> endpointsFactory = EmulatedEndpoints::new;
 
     public ScenarioRunner(final ClusterOptions.Underlay underlay, final RunListener listener)
     {
@@ -68,9 +69,19 @@ public final class ScenarioRunner
         return this;
     }
 
+    /**
+     * Makes pods, hosts and probes with other endpoints — the live mode's namespaces — instead of
+     * virtual ones; the steps, policy and reporting stay the same.
+     */
+    public ScenarioRunner withEndpoints(final Function<EmulatedCluster, LabEndpoints> factory)
+    {
+        this.endpointsFactory = factory;
+        return this;
+    }
+
     public ScenarioResult run(final Scenario scenario)
     {
-        try (Lab lab = new Lab(scenario, underlay, threads, idle);
+        try (Lab lab = new Lab(scenario, underlay, threads, idle, endpointsFactory);
             NodeCaptures captures = captureDirectory == null ? null
                 : new NodeCaptures(lab, captureDirectory, stem(scenario.file())))
         {
@@ -167,7 +178,7 @@ public final class ScenarioRunner
                 }
             }
         }
-        final List<ProbeOutcome> outcomes = runProbes(lab, planned);
+        final List<ProbeOutcome> outcomes = lab.endpoints().probe(planned, listener);
         return new StepResult(step.name(), outcomes, matrix, outcomes.subList(matrixStart, outcomes.size()));
     }
 
@@ -175,51 +186,6 @@ public final class ScenarioRunner
         final Boolean expected)
     {
         return new ProbeOutcome(from, to, protocol, protocol.hasPorts() ? port : 0, expected, false, null, null, null);
-    }
-
-    /** Sends the probes in rounds: start a round, run the cluster until quiet, read the verdicts. */
-    private List<ProbeOutcome> runProbes(final Lab lab, final List<ProbeOutcome> planned)
-    {
-        final List<ProbeOutcome> outcomes = new ArrayList<>(planned.size());
-        for (int start = 0; start < planned.size(); start += PROBES_PER_ROUND)
-        {
-            final List<ProbeOutcome> round = planned.subList(start, Math.min(planned.size(), start + PROBES_PER_ROUND));
-            final Probe[] probes = new Probe[round.size()];
-            for (int i = 0; i < probes.length; i++)
-            {
-                final ProbeOutcome plan = round.get(i);
-                final Attachment source = lab.cluster().attachment(plan.from());
-                final Attachment destination = lab.cluster().attachment(plan.to());
-                probes[i] = new Probe(plan.protocol(), plan.from(), source.ip(), plan.to(), destination.ip(), plan.port());
-                if (!source.endpoint().start(probes[i]))
-                {
-                    probes[i] = null;
-                }
-            }
-            lab.cluster().runUntilIdle();
-            for (int i = 0; i < probes.length; i++)
-            {
-                outcomes.add(outcome(round.get(i), probes[i]));
-                if (probes[i] != null)
-                {
-                    lab.cluster().probes().release(probes[i]);
-                }
-            }
-            listener.probesProgress(outcomes.size(), planned.size());
-        }
-        return outcomes;
-    }
-
-    private static ProbeOutcome outcome(final ProbeOutcome plan, final Probe probe)
-    {
-        if (probe == null)
-        {
-            return new ProbeOutcome(plan.from(), plan.to(), plan.protocol(), plan.port(), plan.expected(), false,
-                "not-sent", null, null);
-        }
-        return new ProbeOutcome(plan.from(), plan.to(), plan.protocol(), plan.port(), plan.expected(), probe.connected(),
-            probe.answer().name().toLowerCase(java.util.Locale.ROOT), Ipv4.format(probe.sourceIp()),
-            probe.arrived() ? Ipv4.format(probe.sourceIpSeenAtDestination()) : null);
     }
 
     private static List<ScenarioResult.NodeInfo> nodeInfo(final Lab lab)

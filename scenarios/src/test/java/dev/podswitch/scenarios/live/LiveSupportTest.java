@@ -1,0 +1,53 @@
+package dev.podswitch.scenarios.live;
+
+import dev.podswitch.scenarios.load.ScenarioLoader;
+import dev.podswitch.scenarios.run.UnsupportedScenarioException;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The live mode's checks and state files that need no root. */
+class LiveSupportTest
+{
+    @Test
+    void shouldRefuseAScenarioWithAnSctpProbeNamingTheStepAndProbe() throws Exception
+    {
+        final UnsupportedScenarioException refused = assertThrows(UnsupportedScenarioException.class,
+            () -> LiveSupport.requireSupported(ScenarioLoader.load(Path.of("library/two-nodes.yaml"))));
+        assertTrue(refused.getMessage().contains("SCTP probes are not supported in live mode"), refused.getMessage());
+        assertTrue(refused.getMessage().contains("SCTP/3868"), refused.getMessage());
+        assertTrue(refused.getMessage().contains(LiveSupport.kernelHasSctp() ? "does not implement SCTP" : "no SCTP"),
+            refused.getMessage());
+    }
+
+    @Test
+    void shouldAcceptAScenarioWithoutSctp() throws Exception
+    {
+        assertDoesNotThrow(() -> LiveSupport.requireSupported(ScenarioLoader.load(Path.of("library/demo.yaml"))));
+    }
+
+    @Test
+    void shouldReadBackTheStateFileItWrote(@TempDir final Path directory)
+    {
+        final LabStateFile state = new LabStateFile(4242, "library/\"odd\".yaml", List.of("psw0a1b2c3d", "psw00000001"));
+        state.write(directory);
+        assertEquals(List.of(LabStateFile.fileFor(directory, 4242)), LabStateFile.list(directory));
+        assertEquals(state, LabStateFile.parse(state.toJson()));
+    }
+
+    @Test
+    void shouldReadOnlyPswNamesFromAStateFile()
+    {
+        final LabStateFile state = LabStateFile.parse("{\"pid\": 7, \"scenario\": \"x\", \"namespaces\": [\"eth0\", "
+            + "\"psw12345678\", \"../etc\"]}");
+        assertEquals(List.of("psw12345678"), state.namespaces());
+        assertEquals(7, state.pid());
+    }
+}
