@@ -7,6 +7,7 @@ import dev.podswitch.scenarios.live.LiveSupport;
 import dev.podswitch.scenarios.load.ScenarioException;
 import dev.podswitch.scenarios.load.ScenarioLoader;
 import dev.podswitch.scenarios.model.Scenario;
+import dev.podswitch.scenarios.report.HtmlReport;
 import dev.podswitch.scenarios.report.HumanReport;
 import dev.podswitch.scenarios.report.JsonReport;
 import dev.podswitch.scenarios.report.Style;
@@ -85,11 +86,6 @@ public final class RunCommand implements Callable<Integer>
                 return Main.EXIT_INVALID;
             }
         }
-        if (report != null)
-        {
-            err.println("podswitch: --report is not available in this build yet; use --json for machine-readable results");
-            return Main.EXIT_INVALID;
-        }
         final ClusterOptions.Underlay chosen;
         try
         {
@@ -150,6 +146,7 @@ public final class RunCommand implements Callable<Integer>
     {
         final PrintStream out = System.out;
         final List<ScenarioResult> results = new ArrayList<>();
+        final HtmlReport html = report == null ? null : new HtmlReport();
         for (final Scenario scenario : scenarios)
         {
             final HumanReport human = json ? null : new HumanReport(out, Style.forConsole());
@@ -159,7 +156,12 @@ public final class RunCommand implements Callable<Integer>
                 {
                     human.scenarioStarted(scenario);
                 }
-                final RunListener listener = human == null ? RunListener.NONE : human;
+                if (html != null)
+                {
+                    html.scenarioStarted(scenario);
+                }
+                final RunListener forHumans = human == null ? RunListener.NONE : human;
+                final RunListener listener = html == null ? forHumans : RunListener.both(forHumans, html);
                 final ScenarioRunner runner = live ? LiveMode.runner(scenario, chosen, threads, idleMode, listener)
                     : new ScenarioRunner(chosen, threads, idleMode, listener);
                 if (captureDirectory != null)
@@ -168,6 +170,10 @@ public final class RunCommand implements Callable<Integer>
                 }
                 final ScenarioResult result = runner.run(scenario);
                 results.add(result);
+                if (html != null)
+                {
+                    html.scenarioFinished(result);
+                }
                 if (human != null)
                 {
                     human.finished(result);
@@ -192,6 +198,19 @@ public final class RunCommand implements Callable<Integer>
         if (json)
         {
             out.println(JsonReport.render(results));
+        }
+        if (html != null)
+        {
+            try
+            {
+                html.write(report);
+                err.println("podswitch: wrote " + report.toAbsolutePath());
+            }
+            catch (final java.io.IOException failed)
+            {
+                err.println("podswitch: cannot write the report " + report + ": " + failed.getMessage());
+                return Main.EXIT_INVALID;
+            }
         }
         return results.stream().anyMatch(result -> result.mismatches() > 0) ? Main.EXIT_MISMATCH : Main.EXIT_OK;
     }

@@ -18,4 +18,32 @@ public interface RunListener
     default void stepFinished(final int index, final StepResult step, final Lab lab)
     {
     }
+
+    /** Tells both listeners everything, {@code first} first. */
+    static RunListener both(final RunListener first, final RunListener second)
+    {
+        return new RunListener()
+        {
+            @Override
+            public void clusterBuilt(final ScenarioResult.NodeInfo[] nodes, final Lab lab)
+            {
+                first.clusterBuilt(nodes, lab);
+                second.clusterBuilt(nodes, lab);
+            }
+
+            @Override
+            public void probesProgress(final int done, final int total)
+            {
+                first.probesProgress(done, total);
+                second.probesProgress(done, total);
+            }
+
+            @Override
+            public void stepFinished(final int index, final StepResult step, final Lab lab)
+            {
+                first.stepFinished(index, step, lab);
+                second.stepFinished(index, step, lab);
+            }
+        };
+    }
 }

@@ -11,6 +11,7 @@ import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -110,6 +111,23 @@ class RunCommandTest
         assertEquals(0, run("validate", "library/demo.yaml", "library/one-node.yaml"));
         assertTrue(stdout().contains("ok  library/demo.yaml"), stdout());
         assertEquals(2, run("validate", "library/demo.yaml", "src/test/resources/run/bad-port.yaml"));
+    }
+
+    @Test
+    void shouldWriteAnHtmlReportWithTheMatrixAndTheMismatchesOutlined(@org.junit.jupiter.api.io.TempDir final Path dir)
+        throws Exception
+    {
+        final Path report = dir.resolve("report.html");
+        assertEquals(1, run("run", "--underlay", "memory", "--report", report.toString(), "library/demo.yaml",
+            "src/test/resources/run/expects-a-denial.yaml"));
+        final String html = java.nio.file.Files.readString(report);
+        assertTrue(html.contains("<table class=matrix>"), "the demo's matrices are drawn");
+        assertTrue(html.contains("NetworkPolicies in force: prod/db-policy"), "the policy step names its policy");
+        assertTrue(html.contains("class=\"deny\" title=\"default/web → prod/db: denied; answer none"),
+            "the denied cell of the demo's policy step, with its answer");
+        assertTrue(html.contains("<td class=fail>✗</td><td>default/a</td><td>default/b</td>"),
+            "the failed expectation of the second scenario is marked");
+        assertTrue(html.contains("<span class=fail>FAIL</span>") && html.contains("<span class=pass>PASS</span>"));
     }
 
     @Test
