@@ -3,7 +3,10 @@ package dev.podswitch.control;
 import dev.podswitch.dataplane.agent.IdleMode;
 import dev.podswitch.ipam.cidr.Ipv4Cidr;
 
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 
 /**
  * How to build an emulated cluster.
@@ -14,9 +17,12 @@ import java.util.List;
  *                 {@link EmulatedCluster#runUntilIdle()} (deterministic; the default); N >= 1
  *                 spreads the nodes round-robin over N agent threads (at most one per node).
  * @param idle     what an agent thread (and the thread waiting for quiescence) does when idle.
+ * @param vtepIps  node name to the VTEP IP that node binds (an address of this host, e.g. on a link to
+ *                 a kernel VXLAN peer); a node not named here gets the default, a loopback address
+ *                 from a random 127.a.b.0/24 per cluster.
  */
 public record ClusterOptions(Ipv4Cidr clusterCidr, int nodePrefixLength, List<String> nodes, Underlay underlay, int vni,
-    int ringSize, int threads, IdleMode idle)
+    int ringSize, int threads, IdleMode idle, Map<String, Integer> vtepIps)
 {
     public static final int DEFAULT_VNI = 1;
     /** Room for every probe of a round plus their answers without back-pressure drops. */
@@ -46,6 +52,25 @@ public record ClusterOptions(Ipv4Cidr clusterCidr, int nodePrefixLength, List<St
         {
             throw new IllegalArgumentException("an idle strategy is required; the default is " + DEFAULT_IDLE.label());
         }
+        vtepIps = Map.copyOf(vtepIps);
+        for (final String node : vtepIps.keySet())
+        {
+            if (!nodes.contains(node))
+            {
+                throw new IllegalArgumentException("a VTEP IP is set for " + node + ", which is not a node; nodes: " + nodes);
+            }
+        }
+        if (Set.copyOf(vtepIps.values()).size() != vtepIps.size())
+        {
+            throw new IllegalArgumentException("two nodes share a VTEP IP: " + vtepIps);
+        }
+    }
+
+    /** Every node with the default VTEP (a random loopback address). */
+    public ClusterOptions(final Ipv4Cidr clusterCidr, final int nodePrefixLength, final List<String> nodes,
+        final Underlay underlay, final int vni, final int ringSize, final int threads, final IdleMode idle)
+    {
+        this(clusterCidr, nodePrefixLength, nodes, underlay, vni, ringSize, threads, idle, Map.of());
     }
 
     public static ClusterOptions of(final String clusterCidr, final int nodePrefixLength, final List<String> nodes,
@@ -58,6 +83,14 @@ public record ClusterOptions(Ipv4Cidr clusterCidr, int nodePrefixLength, List<St
     /** The same cluster under another threading model. */
     public ClusterOptions withThreading(final int threads, final IdleMode idle)
     {
-        return new ClusterOptions(clusterCidr, nodePrefixLength, nodes, underlay, vni, ringSize, threads, idle);
+        return new ClusterOptions(clusterCidr, nodePrefixLength, nodes, underlay, vni, ringSize, threads, idle, vtepIps);
+    }
+
+    /** The same cluster with {@code node}'s VTEP on {@code vtepIp} (its UDP underlay binds there, port 4789). */
+    public ClusterOptions withVtepIp(final String node, final int vtepIp)
+    {
+        final Map<String, Integer> ips = new LinkedHashMap<>(vtepIps);
+        ips.put(node, vtepIp);
+        return new ClusterOptions(clusterCidr, nodePrefixLength, nodes, underlay, vni, ringSize, threads, idle, ips);
     }
 }

@@ -66,6 +66,7 @@ public final class EmulatedCluster implements AutoCloseable
     private final Map<String, EmulatedNode> nodeByName = new LinkedHashMap<>();
     private final Map<String, Attachment> attachmentByName = new LinkedHashMap<>();
     private final Map<String, PortAttachment> livePodByName = new LinkedHashMap<>();
+    private final Map<String, ExternalNode> externalNodeByName = new LinkedHashMap<>();
     private final AgentGroup agents;
     private final BooleanSupplier quiescent = this::isQuiescent;
     private long generation;
@@ -81,7 +82,7 @@ public final class EmulatedCluster implements AutoCloseable
             final Ipv4Cidr podCidr = ipam.nodeSubnet(name);
             final int gatewayIp = ipam.gateway(name);
             final long gatewayMac = macFor(gatewayIp);
-            final int vtepIp = vtepBase + index + 1;
+            final int vtepIp = options.vtepIps().getOrDefault(name, vtepBase + index + 1);
             final ForwardingTable empty = new ForwardingTable(0, gatewayIp, gatewayMac, options.nodePrefixLength(),
                 options.clusterCidr().network(), options.clusterCidr().prefixLength(), NodeDatapath.TUNNEL_PORT_ID,
                 options.vni(), List.of(), List.of(), List.of());
@@ -415,6 +416,74 @@ public final class EmulatedCluster implements AutoCloseable
     }
 
     /**
+     * A node this cluster does not run — a kernel VXLAN device, as flannel's vxlan backend builds
+     * one — that every node of the cluster reaches through the underlay.
+     *
+     * @param gatewayMac the inner destination MAC of frames sent to it: the MAC of its VXLAN device,
+     *                   which its kernel routes only frames addressed to.
+     */
+    public record ExternalNode(String name, Ipv4Cidr podCidr, int vtepIp, long gatewayMac)
+    {
+    }
+
+    /**
+     * Adds a node that podswitch does not run: its pod CIDR (a node subnet of the cluster CIDR that
+     * no node of this cluster holds) is routed to its VTEP, frames to it carry {@code gatewayMac}
+     * as inner destination, and frames from its VTEP are accepted with inner sources in that CIDR.
+     * Every table is republished. Its traffic does not count in {@link #runUntilIdle()}'s balance
+     * of sent and delivered datagrams, so use it with live pods ({@link #startLive()}).
+     */
+    public ExternalNode addExternalNode(final String name, final Ipv4Cidr podCidr, final int vtepIp,
+        final long gatewayMac)
+    {
+        if (nodeByName.containsKey(name) || externalNodeByName.containsKey(name))
+        {
+            throw new IllegalArgumentException("a node named " + name + " already exists");
+        }
+        if (podCidr.prefixLength() != options.nodePrefixLength() || !options.clusterCidr().contains(podCidr.network()))
+        {
+            throw new IllegalArgumentException("external node " + name + " has pod CIDR " + podCidr + "; it must be a /"
+                + options.nodePrefixLength() + " inside the cluster CIDR " + options.clusterCidr());
+        }
+        for (final EmulatedNode node : nodeByName.values())
+        {
+            if (node.podCidr().network() == podCidr.network() || node.vtepIp() == vtepIp)
+            {
+                throw new IllegalArgumentException("external node " + name + " (" + podCidr + ", VTEP "
+                    + Ipv4.format(vtepIp) + ") clashes with node " + node.name() + " (" + node.podCidr() + ", VTEP "
+                    + Ipv4.format(node.vtepIp()) + ")");
+            }
+        }
+        for (final ExternalNode other : externalNodeByName.values())
+        {
+            if (other.podCidr().network() == podCidr.network() || other.vtepIp() == vtepIp)
+            {
+                throw new IllegalArgumentException("external node " + name + " clashes with external node " + other);
+            }
+        }
+        final ExternalNode external = new ExternalNode(name, podCidr, vtepIp, gatewayMac);
+        externalNodeByName.put(name, external);
+        publishTables();
+        return external;
+    }
+
+    /** Removes an external node; its pod CIDR is unrouted from the next batch on. */
+    public ExternalNode removeExternalNode(final String name)
+    {
+        final ExternalNode removed = externalNodeByName.remove(name);
+        if (removed != null)
+        {
+            publishTables();
+        }
+        return removed;
+    }
+
+    public Map<String, ExternalNode> externalNodes()
+    {
+        return Collections.unmodifiableMap(externalNodeByName);
+    }
+
+    /**
      * Keeps the node agents running until {@link #stopLive()}, as live pods need.
      *
      * @throws IllegalStateException when the nodes run on the driver's thread (threads = 0).
@@ -482,6 +551,11 @@ public final class EmulatedCluster implements AutoCloseable
                 {
                     remoteSubnets.add(new ForwardingTable.RemoteRoute(other.podCidr().network(), remoteNode(other)));
                 }
+            }
+            for (final ExternalNode external : externalNodeByName.values())
+            {
+                remoteSubnets.add(new ForwardingTable.RemoteRoute(external.podCidr().network(),
+                    new ForwardingTable.RemoteNode(external.name(), external.vtepIp(), external.gatewayMac())));
             }
             node.datapath().publish(new ForwardingTable(generation, node.gatewayIp(), node.gatewayMac(),
                 options.nodePrefixLength(), options.clusterCidr().network(), options.clusterCidr().prefixLength(),
