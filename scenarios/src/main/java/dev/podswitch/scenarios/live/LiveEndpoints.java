@@ -213,8 +213,11 @@ public final class LiveEndpoints implements LabEndpoints
         }
     }
 
-    /** Best effort: delete every namespace still listed (a TAP link goes with its namespace or its fd). */
-    private void deleteNamespacesLeft()
+    /**
+     * Best effort: delete every namespace still listed (a TAP link goes with its namespace or its
+     * fd). Synchronized: on SIGTERM the shutdown hook and the owner's close run at the same time.
+     */
+    private synchronized void deleteNamespacesLeft()
     {
         for (final String namespace : List.copyOf(namespacesAlive))
         {

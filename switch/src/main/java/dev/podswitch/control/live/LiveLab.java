@@ -187,7 +187,11 @@ public final class LiveLab implements AutoCloseable
             }
             finally
             {
-                IpCommand.ip("netns", "delete", pod.namespace());
+                // A shutdown hook (Ctrl-C, SIGTERM) may have deleted it already: gone is what we want.
+                if (java.nio.file.Files.exists(java.nio.file.Path.of("/var/run/netns", pod.namespace())))
+                {
+                    IpCommand.ip("netns", "delete", pod.namespace());
+                }
             }
         }
     }
