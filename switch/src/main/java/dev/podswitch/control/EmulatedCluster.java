@@ -518,54 +518,20 @@ public final class EmulatedCluster implements AutoCloseable
     private void publishTables()
     {
         generation++;
+        final List<ClusterTables.Placement> placements = new ArrayList<>();
+        for (final Attachment attachment : attachmentByName.values())
+        {
+            placements.add(new ClusterTables.Placement(attachment.node(), attachment.binding()));
+        }
+        for (final PortAttachment livePod : livePodByName.values())
+        {
+            placements.add(new ClusterTables.Placement(livePod.node(), livePod.binding()));
+        }
         for (final EmulatedNode node : nodeByName.values())
         {
-            final List<LocalEndpoint> locals = new ArrayList<>();
-            final List<ForwardingTable.RemoteRoute> remoteHosts = new ArrayList<>();
-            for (final Attachment attachment : attachmentByName.values())
-            {
-                if (attachment.node() == node)
-                {
-                    locals.add(attachment.binding());
-                }
-                else if (attachment.kind() == LocalEndpoint.Kind.HOST)
-                {
-                    remoteHosts.add(new ForwardingTable.RemoteRoute(attachment.ip(), remoteNode(attachment.node())));
-                }
-            }
-            for (final PortAttachment livePod : livePodByName.values())
-            {
-                if (livePod.node() == node)
-                {
-                    locals.add(livePod.binding());
-                }
-                else if (livePod.kind() == LocalEndpoint.Kind.HOST)
-                {
-                    remoteHosts.add(new ForwardingTable.RemoteRoute(livePod.ip(), remoteNode(livePod.node())));
-                }
-            }
-            final List<ForwardingTable.RemoteRoute> remoteSubnets = new ArrayList<>();
-            for (final EmulatedNode other : nodeByName.values())
-            {
-                if (other != node)
-                {
-                    remoteSubnets.add(new ForwardingTable.RemoteRoute(other.podCidr().network(), remoteNode(other)));
-                }
-            }
-            for (final ExternalNode external : externalNodeByName.values())
-            {
-                remoteSubnets.add(new ForwardingTable.RemoteRoute(external.podCidr().network(),
-                    new ForwardingTable.RemoteNode(external.name(), external.vtepIp(), external.gatewayMac())));
-            }
-            node.datapath().publish(new ForwardingTable(generation, node.gatewayIp(), node.gatewayMac(),
-                options.nodePrefixLength(), options.clusterCidr().network(), options.clusterCidr().prefixLength(),
-                NodeDatapath.TUNNEL_PORT_ID, options.vni(), locals, remoteSubnets, remoteHosts));
+            node.datapath().publish(ClusterTables.tableFor(node, generation, options, nodeByName.values(), placements,
+                externalNodeByName.values()));
         }
-    }
-
-    private static ForwardingTable.RemoteNode remoteNode(final EmulatedNode node)
-    {
-        return new ForwardingTable.RemoteNode(node.name(), node.vtepIp(), node.gatewayMac());
     }
 
     /**
