@@ -1,6 +1,7 @@
 package dev.podswitch.scenarios.cli;
 
 import dev.podswitch.control.ClusterOptions;
+import dev.podswitch.dataplane.agent.IdleMode;
 import dev.podswitch.scenarios.live.LabStateFile;
 import dev.podswitch.scenarios.live.LiveSupport;
 import dev.podswitch.scenarios.live.LiveUp;
@@ -30,6 +31,11 @@ public final class UpCommand implements Callable<Integer>
         description = "How nodes exchange VXLAN: udp = real UDP sockets on loopback (default), memory = in-process.")
     private String underlay;
 
+    @Option(names = "--idle", paramLabel = "busy-spin|yield|blocking", defaultValue = "blocking",
+        description = "What an idle node thread does: blocking (default) parks up to 1 ms, which adds to every round "
+            + "trip; busy-spin answers at once but keeps a core busy per node thread.")
+    private String idle;
+
     @Option(names = "--state-dir", paramLabel = "DIR",
         description = "Where the lab's state file goes (default: $PODSWITCH_STATE_DIR, /run/podswitch as root, "
             + "else $XDG_RUNTIME_DIR/podswitch).")
@@ -54,6 +60,16 @@ public final class UpCommand implements Callable<Integer>
             System.err.println("podswitch: --underlay " + underlay + " is not one of: memory, udp");
             return Main.EXIT_INVALID;
         }
+        final IdleMode idleMode;
+        try
+        {
+            idleMode = IdleMode.ofLabel(idle);
+        }
+        catch (final IllegalArgumentException bad)
+        {
+            System.err.println("podswitch: --idle " + idle + " is not one of: busy-spin, yield, blocking");
+            return Main.EXIT_INVALID;
+        }
         final Scenario scenario;
         try
         {
@@ -66,7 +82,7 @@ public final class UpCommand implements Callable<Integer>
         }
         try
         {
-            LiveUp.serve(scenario, chosen, stateDirectory != null ? stateDirectory : LabStateFile.defaultDirectory(),
+            LiveUp.serve(scenario, chosen, idleMode, stateDirectory != null ? stateDirectory : LabStateFile.defaultDirectory(),
                 System.out);
             return Main.EXIT_OK;
         }

@@ -29,15 +29,15 @@ public final class LiveUp
     }
 
     /** Runs until shutdown; returns once everything made is removed again. */
-    public static void serve(final Scenario scenario, final ClusterOptions.Underlay underlay, final Path stateDirectory,
-        final PrintStream out)
+    public static void serve(final Scenario scenario, final ClusterOptions.Underlay underlay, final IdleMode idle,
+        final Path stateDirectory, final PrintStream out)
     {
-        serve(scenario, underlay, stateDirectory, out, new CountDownLatch(1));
+        serve(scenario, underlay, idle, stateDirectory, out, new CountDownLatch(1));
     }
 
     /** As {@link #serve(Scenario, ClusterOptions.Underlay, Path, PrintStream)}, also stopping when {@code stop} opens. */
-    static void serve(final Scenario scenario, final ClusterOptions.Underlay underlay, final Path stateDirectory,
-        final PrintStream out, final CountDownLatch stop)
+    static void serve(final Scenario scenario, final ClusterOptions.Underlay underlay, final IdleMode idle,
+        final Path stateDirectory, final PrintStream out, final CountDownLatch stop)
     {
         final long pid = ProcessHandle.current().pid();
         final String scenarioName = scenario.file().toString();
@@ -56,7 +56,7 @@ public final class LiveUp
         }, "psw-up-stop");
         Runtime.getRuntime().addShutdownHook(hook);
         new LabStateFile(pid, scenarioName, java.util.List.of()).write(stateDirectory);
-        try (Lab lab = new Lab(scenario, underlay, LiveMode.threads(scenario, 0), IdleMode.BLOCKING,
+        try (Lab lab = new Lab(scenario, underlay, LiveMode.threads(scenario, 0), idle,
             cluster -> new LiveEndpoints(cluster, endpoints ->
                 new LabStateFile(pid, scenarioName, endpoints.namespaces()).write(stateDirectory))))
         {

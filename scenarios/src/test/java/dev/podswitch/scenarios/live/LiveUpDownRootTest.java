@@ -1,6 +1,7 @@
 package dev.podswitch.scenarios.live;
 
 import dev.podswitch.control.ClusterOptions;
+import dev.podswitch.dataplane.agent.IdleMode;
 import dev.podswitch.control.live.IpCommand;
 import dev.podswitch.control.live.LiveLab;
 import dev.podswitch.scenarios.load.ScenarioLoader;
@@ -50,7 +51,8 @@ class LiveUpDownRootTest
         final ByteArrayOutputStream printed = new ByteArrayOutputStream();
         final CompletableFuture<Void> up = CompletableFuture.runAsync(() -> LiveUp.serve(
             assertDoesNotFail(() -> ScenarioLoader.load(Path.of("library/external-hosts.yaml"))),
-            ClusterOptions.Underlay.MEMORY, stateDirectory, new PrintStream(printed, true, StandardCharsets.UTF_8), stop));
+            ClusterOptions.Underlay.MEMORY, IdleMode.BLOCKING, stateDirectory,
+            new PrintStream(printed, true, StandardCharsets.UTF_8), stop));
         List<String> namespaces = List.of();
         try
         {
