@@ -1,6 +1,8 @@
 package dev.podswitch.dataplane;
 
 import com.lmax.disruptor.EventPoller;
+import dev.podswitch.dataplane.capture.FrameMirror;
+import dev.podswitch.dataplane.capture.MirroringPort;
 import dev.podswitch.dataplane.capture.PcapWriter;
 import dev.podswitch.dataplane.classify.AntiSpoofCheck;
 import dev.podswitch.dataplane.classify.PolicyEnforcer;
@@ -68,7 +70,13 @@ public final class NodeDatapath implements EventPoller.Handler<Frame>
     private final Router router = new Router();
     private final PolicyEnforcer policyEnforcer = new PolicyEnforcer(new ConnectionTracker(CONNTRACK_CAPACITY,
         ConntrackTimeouts.DEFAULTS));
-    private volatile Port[] portById = new Port[1];
+    /** The ports as registered; {@link #portView} is what the pipeline uses (captured ones wrapped). */
+    private Port[] portById = new Port[1];
+    private volatile Port[] portView = new Port[1];
+    /** Mirrors by port id, or null when nothing is captured (the common case: one null check per frame). */
+    private FrameMirror[] mirrorByPort;
+    private volatile FrameMirror[] mirrorsRequested;
+    private FrameMirror[] mirrors;
     private volatile ReceiveSource[] sources = new ReceiveSource[0];
     private volatile PcapWriter captureRequested;
     /**
@@ -192,6 +200,7 @@ public final class NodeDatapath implements EventPoller.Handler<Frame>
         final Port[] updated = Arrays.copyOf(current, Math.max(current.length, port.id() + 1));
         updated[port.id()] = port;
         portById = updated;
+        publishPortView();
     }
 
     public synchronized void removePort(final int portId)
@@ -202,6 +211,43 @@ public final class NodeDatapath implements EventPoller.Handler<Frame>
             updated[portId] = null;
         }
         portById = updated;
+        publishPortView();
+    }
+
+    /**
+     * Shows {@code mirror} every frame port {@code portId} receives and every frame sent to it, from
+     * the pipeline's next batch on; null stops it. For {@link #TUNNEL_PORT_ID} the mirror sees the
+     * decapsulated frames coming in and the encapsulated ones going out. The caller closes whatever
+     * the mirror writes to once the node has run a batch without it (or is stopped).
+     */
+    public synchronized void mirror(final int portId, final FrameMirror mirror)
+    {
+        final FrameMirror[] updated = mirrorByPort == null ? new FrameMirror[portId + 1]
+            : Arrays.copyOf(mirrorByPort, Math.max(mirrorByPort.length, portId + 1));
+        updated[portId] = mirror;
+        mirrorByPort = Arrays.stream(updated).allMatch(each -> each == null) ? null : updated;
+        if (portId == TUNNEL_PORT_ID && tunnel != null)
+        {
+            tunnel.mirror(mirror);
+        }
+        publishPortView();
+    }
+
+    private void publishPortView()
+    {
+        final Port[] view = portById.clone();
+        if (mirrorByPort != null)
+        {
+            for (int id = 0; id < Math.min(view.length, mirrorByPort.length); id++)
+            {
+                if (view[id] != null && mirrorByPort[id] != null)
+                {
+                    view[id] = new MirroringPort(view[id], mirrorByPort[id]);
+                }
+            }
+        }
+        mirrorsRequested = mirrorByPort;
+        portView = view;
     }
 
     /** Adds a port whose frames the node fetches itself (a TAP device); polled once per cycle. */
@@ -265,8 +311,23 @@ public final class NodeDatapath implements EventPoller.Handler<Frame>
         capture = captureRequested;
         table = tableRef.get();
         policy = policyRef.get();
-        ports = portById;
+        ports = portView;
+        mirrors = mirrorsRequested;
         this.nowNs = nowNs;
+        if (mirrors != null)
+        {
+            for (final Port port : ports)
+            {
+                if (port instanceof final MirroringPort mirrored)
+                {
+                    mirrored.now(nowNs);
+                }
+            }
+            if (tunnel != null)
+            {
+                tunnel.now(nowNs);
+            }
+        }
         batchCount = 0;
     }
 
@@ -277,6 +338,10 @@ public final class NodeDatapath implements EventPoller.Handler<Frame>
         if (capture != null)
         {
             capture.write(frame.segment(), 0, frame.length(), nowNs);
+        }
+        if (mirrors != null && frame.inPortId() < mirrors.length && mirrors[frame.inPortId()] != null)
+        {
+            mirrors[frame.inPortId()].received(frame.segment(), 0, frame.length(), frame.tunnelSourceIp(), nowNs);
         }
         try
         {

@@ -1,6 +1,7 @@
 package dev.podswitch.dataplane.port.tunnel;
 
 import dev.podswitch.dataplane.FrameRing;
+import dev.podswitch.dataplane.capture.FrameMirror;
 import dev.podswitch.dataplane.forward.ForwardingTable;
 import dev.podswitch.dataplane.packet.EthernetFlyweight;
 import dev.podswitch.dataplane.packet.Ipv4Flyweight;
@@ -45,6 +46,8 @@ public final class TunnelPort implements VxlanReceiver
     private final VxlanFlyweight vxlanOut = new VxlanFlyweight();
     private final VxlanFlyweight vxlanIn = new VxlanFlyweight();
     private int identification;
+    private volatile FrameMirror mirror;
+    private long nowNs;
 
     public TunnelPort(final int id, final int localVtepIp, final int vni, final int frameCapacity,
         final VxlanUnderlay underlay, final FrameRing ring, final DatapathCounters counters,
@@ -100,8 +103,25 @@ public final class TunnelPort implements VxlanReceiver
             .init(sourcePort, VxlanFlyweight.UDP_PORT, udpPayloadLength);
         vxlanOut.wrap(scratch, OUTER_UDP_PAYLOAD_OFFSET).init(vni);
         MemorySegment.copy(inner, offset, scratch, OUTER_UDP_PAYLOAD_OFFSET + VxlanFlyweight.HEADER_LENGTH, length);
+        final FrameMirror watching = mirror;
+        if (watching != null)
+        {
+            watching.transmitted(scratch, 0, OUTER_UDP_PAYLOAD_OFFSET + udpPayloadLength, nowNs);
+        }
         return underlay.send(localVtepIp, remoteVtepIp, sourcePort, scratch, 0,
             OUTER_UDP_PAYLOAD_OFFSET + udpPayloadLength);
+    }
+
+    /** Shows every encapsulated frame this port sends to {@code mirror} (null: stop); see {@link FrameMirror}. */
+    public void mirror(final FrameMirror mirror)
+    {
+        this.mirror = mirror;
+    }
+
+    /** The pipeline's clock for the current batch (pipeline thread), for mirrored frames' timestamps. */
+    public void now(final long nowNs)
+    {
+        this.nowNs = nowNs;
     }
 
     public void flush()
