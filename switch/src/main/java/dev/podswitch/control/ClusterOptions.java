@@ -1,5 +1,6 @@
 package dev.podswitch.control;
 
+import dev.podswitch.dataplane.Frame;
 import dev.podswitch.dataplane.agent.IdleMode;
 import dev.podswitch.ipam.cidr.Ipv4Cidr;
 
@@ -20,9 +21,12 @@ import java.util.Set;
  * @param vtepIps  node name to the VTEP IP that node binds (an address of this host, e.g. on a link to
  *                 a kernel VXLAN peer); a node not named here gets the default, a loopback address
  *                 from a random 127.a.b.0/24 per cluster.
+ * @param frameCapacity the size of a ring slot: the largest frame a node carries. Emulated pods
+ *                 send MTU-sized frames ({@link Frame#EMULATED_CAPACITY}); live pods' TAP devices
+ *                 with TSO send 64 KiB super-frames ({@link Frame#OFFLOAD_CAPACITY}).
  */
 public record ClusterOptions(Ipv4Cidr clusterCidr, int nodePrefixLength, List<String> nodes, Underlay underlay, int vni,
-    int ringSize, int threads, IdleMode idle, Map<String, Integer> vtepIps)
+    int ringSize, int threads, IdleMode idle, Map<String, Integer> vtepIps, int frameCapacity)
 {
     public static final int DEFAULT_VNI = 1;
     /** Room for every probe of a round plus their answers without back-pressure drops. */
@@ -52,6 +56,11 @@ public record ClusterOptions(Ipv4Cidr clusterCidr, int nodePrefixLength, List<St
         {
             throw new IllegalArgumentException("an idle strategy is required; the default is " + DEFAULT_IDLE.label());
         }
+        if (frameCapacity < Frame.EMULATED_CAPACITY)
+        {
+            throw new IllegalArgumentException("frameCapacity=" + frameCapacity + " is below an MTU-sized frame ("
+                + Frame.EMULATED_CAPACITY + ")");
+        }
         vtepIps = Map.copyOf(vtepIps);
         for (final String node : vtepIps.keySet())
         {
@@ -70,7 +79,8 @@ public record ClusterOptions(Ipv4Cidr clusterCidr, int nodePrefixLength, List<St
     public ClusterOptions(final Ipv4Cidr clusterCidr, final int nodePrefixLength, final List<String> nodes,
         final Underlay underlay, final int vni, final int ringSize, final int threads, final IdleMode idle)
     {
-        this(clusterCidr, nodePrefixLength, nodes, underlay, vni, ringSize, threads, idle, Map.of());
+        this(clusterCidr, nodePrefixLength, nodes, underlay, vni, ringSize, threads, idle, Map.of(),
+            Frame.EMULATED_CAPACITY);
     }
 
     public static ClusterOptions of(final String clusterCidr, final int nodePrefixLength, final List<String> nodes,
@@ -83,7 +93,15 @@ public record ClusterOptions(Ipv4Cidr clusterCidr, int nodePrefixLength, List<St
     /** The same cluster under another threading model. */
     public ClusterOptions withThreading(final int threads, final IdleMode idle)
     {
-        return new ClusterOptions(clusterCidr, nodePrefixLength, nodes, underlay, vni, ringSize, threads, idle, vtepIps);
+        return new ClusterOptions(clusterCidr, nodePrefixLength, nodes, underlay, vni, ringSize, threads, idle, vtepIps,
+            frameCapacity);
+    }
+
+    /** The same cluster with rings of {@code ringSize} slots of {@code frameCapacity} bytes. */
+    public ClusterOptions withFrames(final int ringSize, final int frameCapacity)
+    {
+        return new ClusterOptions(clusterCidr, nodePrefixLength, nodes, underlay, vni, ringSize, threads, idle, vtepIps,
+            frameCapacity);
     }
 
     /** The same cluster with {@code node}'s VTEP on {@code vtepIp} (its UDP underlay binds there, port 4789). */
@@ -91,6 +109,7 @@ public record ClusterOptions(Ipv4Cidr clusterCidr, int nodePrefixLength, List<St
     {
         final Map<String, Integer> ips = new LinkedHashMap<>(vtepIps);
         ips.put(node, vtepIp);
-        return new ClusterOptions(clusterCidr, nodePrefixLength, nodes, underlay, vni, ringSize, threads, idle, ips);
+        return new ClusterOptions(clusterCidr, nodePrefixLength, nodes, underlay, vni, ringSize, threads, idle, ips,
+            frameCapacity);
     }
 }

@@ -86,7 +86,7 @@ public final class EmulatedCluster implements AutoCloseable
             final ForwardingTable empty = new ForwardingTable(0, gatewayIp, gatewayMac, options.nodePrefixLength(),
                 options.clusterCidr().network(), options.clusterCidr().prefixLength(), NodeDatapath.TUNNEL_PORT_ID,
                 options.vni(), List.of(), List.of(), List.of());
-            final NodeDatapath datapath = new NodeDatapath(name, options.ringSize(), Frame.EMULATED_CAPACITY, vtepIp,
+            final NodeDatapath datapath = new NodeDatapath(name, options.ringSize(), options.frameCapacity(), vtepIp,
                 options.vni(), underlay, empty, errors);
             nodeByName.put(name, new EmulatedNode(name, index, podCidr, gatewayIp, gatewayMac, vtepIp, datapath));
             index++;

@@ -13,8 +13,13 @@ import java.lang.foreign.MemorySegment;
  */
 public final class Frame
 {
-    /** Room for a jumbo frame plus VXLAN overhead; TSO-sized slots come with TAP ports. */
+    /** Room for a jumbo frame plus VXLAN overhead. */
     public static final int DEFAULT_CAPACITY = 9216 + 64;
+    /**
+     * Room for a TCP super-frame from a TAP device with TSO: an IPv4 packet of up to 65,535 bytes
+     * behind its Ethernet header (what live nodes use, so offloaded frames cross whole).
+     */
+    public static final int OFFLOAD_CAPACITY = 65_535 + 14 + 64;
     /** A 1,500-byte MTU frame plus VXLAN overhead: what emulated pods send. */
     public static final int EMULATED_CAPACITY = 1600;
 
@@ -23,10 +28,12 @@ public final class Frame
     private int length;
     private int inPortId;
     private int tunnelSourceIp;
+    private long offload;
 
     public Frame(final int capacity)
     {
-        this.segment = Arena.global().allocate(capacity, 64);
+        // ofAuto, not global: a 64 KiB-slot ring of a stopped lab must go back to the OS.
+        this.segment = Arena.ofAuto().allocate(capacity, 64);
     }
 
     public Frame()
@@ -73,6 +80,17 @@ public final class Frame
     public void tunnelSourceIp(final int tunnelSourceIp)
     {
         this.tunnelSourceIp = tunnelSourceIp;
+    }
+
+    /** What this frame still asks of the port it leaves by ({@link dev.podswitch.dataplane.offload.Offload}); 0: none. */
+    public long offload()
+    {
+        return offload;
+    }
+
+    public void offload(final long offload)
+    {
+        this.offload = offload;
     }
 
     public PacketMeta meta()

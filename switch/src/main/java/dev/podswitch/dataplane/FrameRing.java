@@ -79,6 +79,13 @@ public final class FrameRing
     public boolean offer(final int inPortId, final int vtepIp, final MemorySegment source, final long offset,
         final int length)
     {
+        return offer(inPortId, vtepIp, source, offset, length, 0);
+    }
+
+    /** As {@link #offer(int, MemorySegment, long, int)}, for a frame with an offload request (a TAP's virtio-net header). */
+    public boolean offer(final int inPortId, final int vtepIp, final MemorySegment source, final long offset,
+        final int length, final long offload)
+    {
         if (length > frameCapacity)
         {
             // Checked before claiming: a claimed slot that is never published would stall the ring forever.
@@ -95,6 +102,7 @@ public final class FrameRing
         frame.length(length);
         frame.inPortId(inPortId);
         frame.tunnelSourceIp(vtepIp);
+        frame.offload(offload);
         ring.publish(sequence);
         return true;
     }

@@ -67,7 +67,7 @@ public final class NodeDatapath implements EventPoller.Handler<Frame>
     private final TunnelPort tunnel;
     private final FrameParser parser = new FrameParser();
     private final GatewayResponder gateway = new GatewayResponder();
-    private final Router router = new Router();
+    private final Router router;
     private final PolicyEnforcer policyEnforcer = new PolicyEnforcer(new ConnectionTracker(CONNTRACK_CAPACITY,
         ConntrackTimeouts.DEFAULTS));
     /** The ports as registered; {@link #portView} is what the pipeline uses (captured ones wrapped). */
@@ -102,6 +102,7 @@ public final class NodeDatapath implements EventPoller.Handler<Frame>
         this.name = name;
         this.errors = errors;
         this.ring = new FrameRing(ringSize, frameCapacity, counters);
+        this.router = new Router(frameCapacity);
         this.tableRef.set(initialTable);
         this.tunnel = underlay == null ? null
             : new TunnelPort(TUNNEL_PORT_ID, vtepIp, vni, frameCapacity, underlay, ring, counters, tableRef::get);
@@ -120,6 +121,12 @@ public final class NodeDatapath implements EventPoller.Handler<Frame>
     public FrameRing ring()
     {
         return ring;
+    }
+
+    /** Segmentation and checksum work the pipeline did in software (for frames that left by the tunnel). */
+    public dev.podswitch.dataplane.offload.SoftwareOffload softwareOffload()
+    {
+        return router.softwareOffload();
     }
 
     public ConnectionTracker connections()
@@ -482,7 +489,8 @@ public final class NodeDatapath implements EventPoller.Handler<Frame>
                 tracker.cacheForward(connection, table.generation(), action);
             }
         }
-        final DropReason unrouted = router.apply(action, segment, frame.length(), meta, table, ports, tunnel);
+        final DropReason unrouted = router.apply(action, segment, frame.length(), frame.offload(), meta, table, ports,
+            tunnel);
         if (unrouted == null)
         {
             counters.forwarded();

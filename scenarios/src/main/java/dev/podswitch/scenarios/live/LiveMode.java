@@ -1,6 +1,7 @@
 package dev.podswitch.scenarios.live;
 
 import dev.podswitch.control.ClusterOptions;
+import dev.podswitch.dataplane.Frame;
 import dev.podswitch.dataplane.agent.IdleMode;
 import dev.podswitch.scenarios.model.Scenario;
 import dev.podswitch.scenarios.run.RunListener;
@@ -18,6 +19,8 @@ public final class LiveMode
     /** Node threads when none are asked for: one per node, at most two (the machines this targets have 2 cores). */
     static final int DEFAULT_MAX_THREADS = 2;
 
+    static final int LIVE_RING_SIZE = 512;
+
     private LiveMode()
     {
     }
@@ -33,13 +36,24 @@ public final class LiveMode
         final int requestedThreads, final IdleMode idle, final RunListener listener)
     {
         return new ScenarioRunner(underlay, threads(scenario, requestedThreads), idle, listener)
-            .withEndpoints(LiveEndpoints::new);
+            .withEndpoints(LiveEndpoints::new)
+            .withClusterTuning(LiveMode::liveFrames);
+    }
+
+    /**
+     * Live nodes' rings: slots for the 64 KiB TCP super-frames TAP devices with TSO hand over, and
+     * fewer of them than emulated nodes have (kernel stacks pace themselves; 512 x 64 KiB = 32 MiB a node).
+     */
+    public static ClusterOptions liveFrames(final ClusterOptions options)
+    {
+        return options.withFrames(LIVE_RING_SIZE, Frame.OFFLOAD_CAPACITY);
     }
 
     /**
      * Runs one scenario live.
      *
-     * @throws dev.podswitch.scenarios.run.UnsupportedScenarioException when it probes SCTP.
+     * @throws dev.podswitch.scenarios.run.UnsupportedScenarioException when it probes SCTP on a machine
+     *     where live SCTP cannot work (see {@link LiveSupport#requireSupported}).
      */
     public static ScenarioResult run(final Scenario scenario, final ClusterOptions.Underlay underlay,
         final RunListener listener)

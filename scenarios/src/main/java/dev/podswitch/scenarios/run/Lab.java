@@ -22,6 +22,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
+import java.util.function.UnaryOperator;
 
 /**
  * A scenario's cluster while it runs: the emulated cluster (data plane and addresses) plus the
@@ -62,9 +63,16 @@ public final class Lab implements AutoCloseable
     public Lab(final Scenario scenario, final ClusterOptions.Underlay underlay, final int threads, final IdleMode idle,
         final Function<EmulatedCluster, LabEndpoints> endpointsFactory)
     {
+        this(scenario, underlay, threads, idle, UnaryOperator.identity(), endpointsFactory);
+    }
+
+    /** As above, with the cluster's options adjusted by {@code tuning} (live labs: ring slots for 64 KiB frames). */
+    public Lab(final Scenario scenario, final ClusterOptions.Underlay underlay, final int threads, final IdleMode idle,
+        final UnaryOperator<ClusterOptions> tuning, final Function<EmulatedCluster, LabEndpoints> endpointsFactory)
+    {
         this.nodeNames = scenario.cluster().nodes();
-        this.cluster = EmulatedCluster.create(ClusterOptions.of(scenario.cluster().podCidr(),
-            scenario.cluster().nodeCidrSize(), nodeNames, underlay).withThreading(threads, idle));
+        this.cluster = EmulatedCluster.create(tuning.apply(ClusterOptions.of(scenario.cluster().podCidr(),
+            scenario.cluster().nodeCidrSize(), nodeNames, underlay).withThreading(threads, idle)));
         LabEndpoints made = null;
         try
         {

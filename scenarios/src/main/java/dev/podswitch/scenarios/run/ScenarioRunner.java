@@ -29,6 +29,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.function.Function;
+import java.util.function.UnaryOperator;
 
 /**
  * Runs a scenario in the emulated mode: builds the cluster, then for each step applies its
@@ -46,6 +47,7 @@ public final class ScenarioRunner
     private final RunListener listener;
     private Path captureDirectory;
     private Function<EmulatedCluster, LabEndpoints> endpointsFactory = EmulatedEndpoints::new;
+    private UnaryOperator<ClusterOptions> clusterTuning = UnaryOperator.identity();
 
     public ScenarioRunner(final ClusterOptions.Underlay underlay, final RunListener listener)
     {
@@ -73,6 +75,13 @@ public final class ScenarioRunner
      * Makes pods, hosts and probes with other endpoints — the live mode's namespaces — instead of
      * virtual ones; the steps, policy and reporting stay the same.
      */
+    /** Adjusts the options every lab's cluster is built with (live labs: slots for 64 KiB frames). */
+    public ScenarioRunner withClusterTuning(final UnaryOperator<ClusterOptions> tuning)
+    {
+        this.clusterTuning = tuning;
+        return this;
+    }
+
     public ScenarioRunner withEndpoints(final Function<EmulatedCluster, LabEndpoints> factory)
     {
         this.endpointsFactory = factory;
@@ -81,7 +90,7 @@ public final class ScenarioRunner
 
     public ScenarioResult run(final Scenario scenario)
     {
-        try (Lab lab = new Lab(scenario, underlay, threads, idle, endpointsFactory);
+        try (Lab lab = new Lab(scenario, underlay, threads, idle, clusterTuning, endpointsFactory);
             NodeCaptures captures = captureDirectory == null ? null
                 : new NodeCaptures(lab, captureDirectory, stem(scenario.file())))
         {

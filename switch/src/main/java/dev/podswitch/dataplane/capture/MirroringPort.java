@@ -51,6 +51,19 @@ public final class MirroringPort implements Port
     }
 
     @Override
+    public boolean acceptsOffloads()
+    {
+        return port.acceptsOffloads();
+    }
+
+    @Override
+    public boolean transmit(final MemorySegment frame, final long offset, final int length, final long offload)
+    {
+        mirror.transmitted(frame, offset, length, nowNs);
+        return port.transmit(frame, offset, length, offload);
+    }
+
+    @Override
     public void flush()
     {
         port.flush();

@@ -1,5 +1,9 @@
 package dev.podswitch.dataplane.forward;
 
+import dev.podswitch.dataplane.Frame;
+import dev.podswitch.dataplane.offload.Offload;
+import dev.podswitch.dataplane.offload.SegmentSink;
+import dev.podswitch.dataplane.offload.SoftwareOffload;
 import dev.podswitch.dataplane.packet.EthernetFlyweight;
 import dev.podswitch.dataplane.packet.Ipv4Flyweight;
 import dev.podswitch.dataplane.packet.PacketMeta;
@@ -20,6 +24,12 @@ import java.lang.foreign.MemorySegment;
  * destination up and returns an <em>action</em> (a long naming a local port or a remote node of
  * the current table); {@link #apply} carries it out. The connection tracker keeps each flow's
  * action with the table generation it was made under — the exact-match cache of the fast path.
+ *
+ * <p>Offloads: a frame from a TAP with offloads may carry a partial checksum or be a 64 KiB TCP
+ * super-frame. A port that takes offload requests (another TAP) gets it whole — the receiving
+ * kernel finishes the work, as between two VMs on one host. Anything else — the tunnel, whose wire
+ * carries only complete frames, or a memory port — gets it finished in software first
+ * ({@link SoftwareOffload}).
  */
 public final class Router
 {
@@ -28,6 +38,26 @@ public final class Router
 
     private final EthernetFlyweight ethernet = new EthernetFlyweight();
     private final Ipv4Flyweight ipv4 = new Ipv4Flyweight();
+    private final SoftwareOffload software;
+    private final PortSink portSink = new PortSink();
+    private final TunnelSink tunnelSink = new TunnelSink();
+
+    /** @param frameCapacity the largest frame the pipeline carries (bounds a software-made segment). */
+    public Router(final int frameCapacity)
+    {
+        this.software = new SoftwareOffload(frameCapacity);
+    }
+
+    public Router()
+    {
+        this(Frame.DEFAULT_CAPACITY);
+    }
+
+    /** The software offload engine, for its counters. */
+    public SoftwareOffload softwareOffload()
+    {
+        return software;
+    }
 
     /** Whether an action sends the frame into the tunnel (to another node). */
     public static boolean isRemote(final long action)
@@ -55,6 +85,17 @@ public final class Router
     public DropReason apply(final long action, final MemorySegment frame, final int length, final PacketMeta meta,
         final ForwardingTable table, final Port[] portById, final TunnelPort tunnel)
     {
+        return apply(action, frame, length, Offload.NONE, meta, table, portById, tunnel);
+    }
+
+    /** As {@link #apply(long, MemorySegment, int, PacketMeta, ForwardingTable, Port[], TunnelPort)} for a frame with an offload request. */
+    public DropReason apply(final long action, final MemorySegment frame, final int length, final long offload,
+        final PacketMeta meta, final ForwardingTable table, final Port[] portById, final TunnelPort tunnel)
+    {
+        if (offload != Offload.NONE && !software.isFeasible(frame, 0, length, offload))
+        {
+            return DropReason.BAD_OFFLOAD;
+        }
         if ((action & REMOTE_FLAG) == 0)
         {
             final int portId = (int)action;
@@ -66,7 +107,20 @@ public final class Router
             }
             ethernet.wrap(frame, 0).destinationMac(local.mac()).sourceMac(table.gatewayMac());
             ipv4.wrap(frame, meta.l3Offset).decrementTtl();
-            return port.transmit(frame, 0, length) ? null : DropReason.PORT_DOWN;
+            final boolean sent;
+            if (offload == Offload.NONE)
+            {
+                sent = port.transmit(frame, 0, length);
+            }
+            else if (port.acceptsOffloads())
+            {
+                sent = port.transmit(frame, 0, length, offload);
+            }
+            else
+            {
+                sent = software.finish(frame, 0, length, offload, portSink.to(port));
+            }
+            return sent ? null : DropReason.PORT_DOWN;
         }
         if (tunnel == null)
         {
@@ -76,7 +130,10 @@ public final class Router
         // Inner MACs as a kernel VXLAN device expects them: ours as source, the peer's as destination.
         ethernet.wrap(frame, 0).destinationMac(remote.gatewayMac()).sourceMac(table.gatewayMac());
         ipv4.wrap(frame, meta.l3Offset).decrementTtl();
-        return tunnel.send(frame, 0, length, remote.vtepIp(), flowHash(meta)) ? null : DropReason.TUNNEL_TX_FAILED;
+        final boolean sent = offload == Offload.NONE
+            ? tunnel.send(frame, 0, length, remote.vtepIp(), flowHash(meta))
+            : software.finish(frame, 0, length, offload, tunnelSink.to(tunnel, remote.vtepIp(), flowHash(meta)));
+        return sent ? null : DropReason.TUNNEL_TX_FAILED;
     }
 
     /** Resolves and applies in one go, for frames no connection is tracked for. */
@@ -85,6 +142,46 @@ public final class Router
     {
         final long action = resolve(meta.ipDestination, fromTunnel, table);
         return action == NO_ROUTE ? DropReason.NO_ROUTE : apply(action, frame, length, meta, table, portById, tunnel);
+    }
+
+    /** Hands software-finished frames to one port (reused: set before each use, no allocation). */
+    private static final class PortSink implements SegmentSink
+    {
+        private Port port;
+
+        PortSink to(final Port target)
+        {
+            port = target;
+            return this;
+        }
+
+        @Override
+        public boolean send(final MemorySegment frame, final long offset, final int length)
+        {
+            return port.transmit(frame, offset, length);
+        }
+    }
+
+    /** Hands software-finished frames to the tunnel towards one VTEP, all with the flow's outer source port. */
+    private static final class TunnelSink implements SegmentSink
+    {
+        private TunnelPort tunnel;
+        private int vtepIp;
+        private int flowHash;
+
+        TunnelSink to(final TunnelPort target, final int remoteVtepIp, final int hash)
+        {
+            tunnel = target;
+            vtepIp = remoteVtepIp;
+            flowHash = hash;
+            return this;
+        }
+
+        @Override
+        public boolean send(final MemorySegment frame, final long offset, final int length)
+        {
+            return tunnel.send(frame, offset, length, vtepIp, flowHash);
+        }
     }
 
     /** A hash of the 5-tuple, stable for a flow, so its outer source port is too. */

@@ -33,6 +33,7 @@ public enum DropReason
     PORT_DOWN("output port is gone or closed"),
     RING_FULL("ring buffer full at receive (back-pressure)"),
     FRAME_TOO_LONG("frame longer than a ring slot"),
+    BAD_OFFLOAD("offload request (virtio-net header) malformed, or segmentation of a frame that is not TCP over IPv4"),
     // Policy
     POLICY_DENIED_EGRESS("denied by NetworkPolicy egress of the sending pod"),
     POLICY_DENIED_INGRESS("denied by NetworkPolicy ingress of the receiving pod"),

@@ -28,6 +28,10 @@ final class LinuxLibc
     static final long TUNSETIFF = 0x400454CAL;
     static final long TUNSETOFFLOAD = 0x400454D0L;
     static final long TUNSETVNETHDRSZ = 0x400454D8L;
+    /** TUNSETOFFLOAD bits (linux/if_tun.h): what the kernel may hand us unfinished. */
+    static final long TUN_F_CSUM = 0x01;
+    static final long TUN_F_TSO4 = 0x02;
+    static final long TUN_F_TSO6 = 0x04;
     static final short IFF_TAP = 0x0002;
     static final short IFF_NO_PI = 0x1000;
     static final short IFF_VNET_HDR = 0x4000;

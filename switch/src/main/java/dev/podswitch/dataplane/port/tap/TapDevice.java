@@ -15,11 +15,13 @@ import java.util.Locale;
  * {@link VirtioNetHeader}. The device exists while the fd is open (not persistent): closing it
  * removes the link, wherever it was moved to.
  *
- * <p>Offloads are off (TUNSETOFFLOAD 0): the kernel hands over complete frames with full
- * checksums, at most MTU-sized. Turning on CSUM/TSO4/TSO6 is the next step: the kernel then
- * passes 64 KiB TCP segments with a partial checksum and the switch forwards one of those where it
- * now forwards ~45 MTU frames, which is where the ~10x of iperf3 throughput in the issue comes
- * from; it needs GSO-sized ring slots and the header honoured on both sides.
+ * <p>Offloads (TUNSETOFFLOAD CSUM | TSO4 | TSO6, the default): the pod's kernel hands over TCP
+ * super-frames of up to 64 KiB with a partial checksum, described by the virtio-net header, and
+ * the switch forwards one of those where it would forward ~45 MTU-sized frames — the difference
+ * between ~1 and ~10 Gbit/s for a userspace switch. Frames written carry their offload request in
+ * the header, so a super-frame crosses from one TAP to another whole and the receiving kernel
+ * finishes it. {@link #open(String, boolean)} with {@code false} turns offloads off: complete,
+ * MTU-sized frames only (for comparison runs).
  *
  * <p>Threads: {@link #read} on one thread, {@link #write} on one thread (the same or another);
  * each has its own preallocated errno and iovec memory, so neither allocates.
@@ -42,14 +44,17 @@ public final class TapDevice implements AutoCloseable
     private final MemorySegment readErrno = arena.allocate(LinuxLibc.CAPTURE_LAYOUT);
     private final MemorySegment writeErrno = arena.allocate(LinuxLibc.CAPTURE_LAYOUT);
     private final MemorySegment iovecs = arena.allocate(2L * LinuxLibc.IOVEC_LENGTH, 8);
+    private final MemorySegment writeHeader = arena.allocate(VirtioNetHeader.LENGTH, 8);
+    private final boolean offloads;
     private int lastReadErrno;
     private int lastWriteErrno;
     private boolean closed;
 
-    private TapDevice(final String name, final int fd)
+    private TapDevice(final String name, final int fd, final boolean offloads)
     {
         this.name = name;
         this.fd = fd;
+        this.offloads = offloads;
         iovecs.set(ValueLayout.ADDRESS, 0, ZERO_HEADER);
         iovecs.set(ValueLayout.JAVA_LONG, 8, VirtioNetHeader.LENGTH);
     }
@@ -66,11 +71,17 @@ public final class TapDevice implements AutoCloseable
     }
 
     /**
-     * Creates the TAP device {@code name} in the caller's network namespace.
+     * Creates the TAP device {@code name} in the caller's network namespace, with offloads.
      *
      * @throws IllegalStateException with the errno when the kernel refuses (name taken, not permitted).
      */
     public static TapDevice open(final String name)
+    {
+        return open(name, true);
+    }
+
+    /** As {@link #open(String)}; {@code offloads} false asks the kernel for complete frames only. */
+    public static TapDevice open(final String name, final boolean offloads)
     {
         if (!isAvailable())
         {
@@ -99,9 +110,10 @@ public final class TapDevice implements AutoCloseable
                 final MemorySegment headerSize = call.allocateFrom(ValueLayout.JAVA_INT, VirtioNetHeader.LENGTH);
                 check((int)LinuxLibc.IOCTL_POINTER.invokeExact(errno, fd, LinuxLibc.TUNSETVNETHDRSZ, headerSize), errno,
                     "ioctl(TUNSETVNETHDRSZ, " + VirtioNetHeader.LENGTH + ")");
-                check((int)LinuxLibc.IOCTL_VALUE.invokeExact(errno, fd, LinuxLibc.TUNSETOFFLOAD, 0L), errno,
-                    "ioctl(TUNSETOFFLOAD, 0)");
-                return new TapDevice(name, fd);
+                final long offloadBits = offloads ? LinuxLibc.TUN_F_CSUM | LinuxLibc.TUN_F_TSO4 | LinuxLibc.TUN_F_TSO6 : 0L;
+                check((int)LinuxLibc.IOCTL_VALUE.invokeExact(errno, fd, LinuxLibc.TUNSETOFFLOAD, offloadBits), errno,
+                    "ioctl(TUNSETOFFLOAD, " + offloadBits + ")");
+                return new TapDevice(name, fd, offloads);
             }
             catch (final RuntimeException | Error failed)
             {
@@ -133,6 +145,12 @@ public final class TapDevice implements AutoCloseable
     public String name()
     {
         return name;
+    }
+
+    /** Whether the kernel may hand over (and this device writes) frames with offload requests. */
+    public boolean offloads()
+    {
+        return offloads;
     }
 
     /**
@@ -167,6 +185,23 @@ public final class TapDevice implements AutoCloseable
      * @return false when the kernel did not take it (queue full, device down); see {@link #lastWriteErrno()}.
      */
     public boolean write(final MemorySegment frame, final long offset, final int length)
+    {
+        iovecs.set(ValueLayout.ADDRESS, 0, ZERO_HEADER);
+        return writeFrame(frame, offset, length);
+    }
+
+    /**
+     * Writes one frame with the virtio-net header for {@code offload} (a partial checksum, a TCP
+     * super-frame to be segmented by the receiving kernel); {@code frame} must be native memory.
+     */
+    public boolean write(final MemorySegment frame, final long offset, final int length, final long offload)
+    {
+        VirtioNetHeader.write(writeHeader, offload, frame, offset);
+        iovecs.set(ValueLayout.ADDRESS, 0, writeHeader);
+        return writeFrame(frame, offset, length);
+    }
+
+    private boolean writeFrame(final MemorySegment frame, final long offset, final int length)
     {
         iovecs.set(ValueLayout.JAVA_LONG, LinuxLibc.IOVEC_LENGTH, frame.address() + offset);
         iovecs.set(ValueLayout.JAVA_LONG, LinuxLibc.IOVEC_LENGTH + 8, length);

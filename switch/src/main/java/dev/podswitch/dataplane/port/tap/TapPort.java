@@ -1,6 +1,7 @@
 package dev.podswitch.dataplane.port.tap;
 
 import dev.podswitch.dataplane.FrameRing;
+import dev.podswitch.dataplane.offload.Offload;
 import dev.podswitch.dataplane.port.Port;
 import dev.podswitch.dataplane.port.ReceiveSource;
 
@@ -32,11 +33,15 @@ public final class TapPort implements Port, ReceiveSource, AutoCloseable
     private final MemorySegment transmitScratch;
     private long receivedFrames;
     private long receiveErrors;
-    private long offloadedDrops;
+    private long badOffloadDrops;
+    private long offloadedFrames;
     private long transmittedFrames;
     private long transmitFailures;
 
-    /** @param frameCapacity the node's ring slot size: the largest frame this port receives. */
+    /**
+     * @param frameCapacity the node's ring slot size: the largest frame this port receives (with
+     *        offloads, {@link dev.podswitch.dataplane.Frame#OFFLOAD_CAPACITY} so super-frames fit).
+     */
     public TapPort(final int id, final TapDevice device, final int frameCapacity)
     {
         this.id = id;
@@ -80,16 +85,45 @@ public final class TapPort implements Port, ReceiveSource, AutoCloseable
                 break;
             }
             frames++;
-            if (read < VirtioNetHeader.LENGTH || !VirtioNetHeader.isCompleteFrame(receiveBuffer, 0))
+            final int frameLength = read - VirtioNetHeader.LENGTH;
+            final long offload = frameLength < 0 ? VirtioNetHeader.INVALID
+                : VirtioNetHeader.read(receiveBuffer, 0, frameLength);
+            if (offload == VirtioNetHeader.INVALID || offload != Offload.NONE && !device.offloads())
             {
-                // GSO or partial checksum cannot come with offloads off; never hand such a frame on.
-                offloadedDrops++;
+                // Never hand on a frame whose header we cannot honour (or did not ask for).
+                badOffloadDrops++;
                 continue;
             }
+            if (offload != Offload.NONE)
+            {
+                offloadedFrames++;
+            }
             receivedFrames++;
-            ring.offer(id, receiveBuffer, VirtioNetHeader.LENGTH, read - VirtioNetHeader.LENGTH);
+            ring.offer(id, 0, receiveBuffer, VirtioNetHeader.LENGTH, frameLength, offload);
         }
         return frames;
+    }
+
+    @Override
+    public boolean acceptsOffloads()
+    {
+        return device.offloads();
+    }
+
+    @Override
+    public boolean transmit(final MemorySegment frame, final long offset, final int length, final long offload)
+    {
+        // Only ever called with native ring memory (the pipeline finishes anything else in software).
+        final boolean sent = frame.isNative() && device.write(frame, offset, length, offload);
+        if (sent)
+        {
+            transmittedFrames++;
+        }
+        else
+        {
+            transmitFailures++;
+        }
+        return sent;
     }
 
     @Override
@@ -131,10 +165,16 @@ public final class TapPort implements Port, ReceiveSource, AutoCloseable
         return receiveErrors;
     }
 
-    /** Frames dropped because their virtio-net header asked for GSO or checksum offload. */
-    public long offloadedDropCount()
+    /** Frames dropped because their virtio-net header was malformed (or asked for offloads that are off). */
+    public long badOffloadDropCount()
     {
-        return offloadedDrops;
+        return badOffloadDrops;
+    }
+
+    /** Frames received with an offload request (a partial checksum or a TCP super-frame). */
+    public long offloadedCount()
+    {
+        return offloadedFrames;
     }
 
     public long transmittedCount()
