@@ -56,7 +56,7 @@ public final class LiveUp
         }, "psw-up-stop");
         Runtime.getRuntime().addShutdownHook(hook);
         new LabStateFile(pid, scenarioName, java.util.List.of()).write(stateDirectory);
-        try (Lab lab = new Lab(scenario, underlay, LiveMode.threads(scenario, 0), idle,
+        try (Lab lab = new Lab(scenario, underlay, LiveMode.threads(scenario, 0), idle, LiveMode::liveFrames,
             cluster -> new LiveEndpoints(cluster, endpoints ->
                 new LabStateFile(pid, scenarioName, endpoints.namespaces()).write(stateDirectory))))
         {
