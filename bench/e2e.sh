@@ -16,7 +16,7 @@
 # A 2 s TCP warm-up precedes each case's measurement and is not counted.
 #
 # Usage: bench/e2e.sh [--rounds N] [--time S] [--no-ovs] [--no-two-nodes] [--lock FILE|--no-lock]
-#                     [--keep DIR]
+#                     [--keep DIR] [--ps-idle blocking|yield|busy-spin]
 # Root only. Every namespace, link and bridge is named psw + a random suffix and removed on exit
 # (also on failure or Ctrl-C). While a case is measured the script holds an exclusive flock on
 # /tmp/podswitch-bench.lock (--lock), so other benchmarks/tests that take the same lock do not
@@ -24,7 +24,7 @@
 set -euo pipefail
 
 home="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-rounds=3; secs=5; want_ovs=1; want_two=1; lock=/tmp/podswitch-bench.lock; keep=""
+rounds=3; secs=5; want_ovs=1; want_two=1; lock=/tmp/podswitch-bench.lock; keep=""; ps_idle=blocking
 while [ $# -gt 0 ]; do
   case "$1" in
     --rounds) rounds="$2"; shift 2 ;;
@@ -34,6 +34,7 @@ while [ $# -gt 0 ]; do
     --lock) lock="$2"; shift 2 ;;
     --no-lock) lock=""; shift ;;
     --keep) keep="$2"; shift 2 ;;
+    --ps-idle) ps_idle="$2"; shift 2 ;;
     -h|--help) sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "e2e.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
@@ -113,7 +114,7 @@ EOF
 setup_ps() { # $1 one|two
   local file="$work/ps-$1.yaml" out="$work/ps-$1.out"
   ps_scenario "$file" "$1"; mkdir -p "$work/state"
-  "$home/podswitch" up "$file" --state-dir "$work/state" >"$out" 2>&1 &
+  "$home/podswitch" up "$file" --idle "$ps_idle" --state-dir "$work/state" >"$out" 2>&1 &
   ps_pid=$!
   for _ in $(seq 1 3000); do   # up to 300 s: the first call may build the project
     grep -q ' is up ' "$out" && grep -q 'State file' "$out" && break
