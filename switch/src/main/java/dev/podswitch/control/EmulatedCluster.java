@@ -15,6 +15,7 @@ import dev.podswitch.dataplane.port.endpoint.ServedPorts;
 import dev.podswitch.dataplane.port.endpoint.VirtualEndpoint;
 import dev.podswitch.dataplane.port.tunnel.EpollUnderlay;
 import dev.podswitch.dataplane.port.tunnel.MemoryUnderlay;
+import dev.podswitch.dataplane.port.tunnel.NativeUdpUnderlay;
 import dev.podswitch.dataplane.port.tunnel.VxlanUnderlay;
 import dev.podswitch.dataplane.stats.DistinctErrorLog;
 import dev.podswitch.ipam.ClusterIpam;
@@ -128,7 +129,7 @@ public final class EmulatedCluster implements AutoCloseable
         // Loopback addresses 127.a.b.n: a random /24 per cluster, so parallel runs never share a VTEP.
         final ThreadLocalRandom random = ThreadLocalRandom.current();
         final int vtepBase = (127 << 24) | (random.nextInt(2, 255) << 16) | (random.nextInt(1, 255) << 8);
-        final EpollUnderlay udp = new EpollUnderlay();
+        final VxlanUnderlay udp = NativeUdpUnderlay.isAvailable() ? new NativeUdpUnderlay() : new EpollUnderlay();
         try
         {
             return new EmulatedCluster(options, udp, vtepBase);

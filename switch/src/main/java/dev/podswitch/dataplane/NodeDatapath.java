@@ -281,6 +281,10 @@ public final class NodeDatapath implements EventPoller.Handler<Frame>
         {
             received += source.poll(ring, BATCH_LIMIT);
         }
+        if (tunnel != null)
+        {
+            received += tunnel.poll(BATCH_LIMIT);
+        }
         return received + drainBatch();
     }
 

@@ -1,5 +1,7 @@
 package dev.podswitch.dataplane.port.tap;
 
+import dev.podswitch.dataplane.port.linux.LinuxLibc;
+
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;

@@ -48,6 +48,18 @@ public final class TunnelPort implements VxlanReceiver
     private int identification;
     private volatile FrameMirror mirror;
     private long nowNs;
+    /** UDP GSO limits: one maximal UDP payload, and the segment count older kernels accept. */
+    private static final int TRAIN_CAPACITY = 65_507;
+    private static final int TRAIN_SEGMENTS = 64;
+    private final boolean pollsUnderlay;
+    private final MemorySegment train;
+    private int trainRemoteVtepIp;
+    private int trainSourcePort;
+    private int trainLength;
+    private int trainSegments;
+    private int trainSegmentSize;
+    private boolean trainClosed;
+    private boolean trainFailed;
 
     public TunnelPort(final int id, final int localVtepIp, final int vni, final int frameCapacity,
         final VxlanUnderlay underlay, final FrameRing ring, final DatapathCounters counters,
@@ -61,6 +73,8 @@ public final class TunnelPort implements VxlanReceiver
         this.counters = counters;
         this.table = table;
         this.scratch = Arena.ofAuto().allocate(frameCapacity + VxlanFlyweight.ENCAPSULATION_OVERHEAD, 64);
+        this.train = underlay.sendsTrains() ? Arena.ofAuto().allocate(TRAIN_CAPACITY, 64) : MemorySegment.NULL;
+        this.pollsUnderlay = underlay.isPolled();
         underlay.bind(localVtepIp, this);
     }
 
@@ -90,6 +104,19 @@ public final class TunnelPort implements VxlanReceiver
             return false;
         }
         final int sourcePort = sourcePortFor(flowHash);
+        final int outerLength = encapsulate(inner, offset, length, remoteVtepIp, sourcePort);
+        final FrameMirror watching = mirror;
+        if (watching != null)
+        {
+            watching.transmitted(scratch, 0, outerLength, nowNs);
+        }
+        return underlay.send(localVtepIp, remoteVtepIp, sourcePort, scratch, 0, outerLength);
+    }
+
+    /** Builds the whole outer frame (Ethernet, IPv4, UDP, VXLAN, inner) in the scratch buffer; returns its length. */
+    private int encapsulate(final MemorySegment inner, final long offset, final int length, final int remoteVtepIp,
+        final int sourcePort)
+    {
         final int udpPayloadLength = VxlanFlyweight.HEADER_LENGTH + length;
         ethernet.wrap(scratch, 0)
             .destinationMac(vtepMac(remoteVtepIp))
@@ -103,13 +130,88 @@ public final class TunnelPort implements VxlanReceiver
             .init(sourcePort, VxlanFlyweight.UDP_PORT, udpPayloadLength);
         vxlanOut.wrap(scratch, OUTER_UDP_PAYLOAD_OFFSET).init(vni);
         MemorySegment.copy(inner, offset, scratch, OUTER_UDP_PAYLOAD_OFFSET + VxlanFlyweight.HEADER_LENGTH, length);
+        return OUTER_UDP_PAYLOAD_OFFSET + udpPayloadLength;
+    }
+
+    /** Whether segments of one super-frame go out as one train ({@link #beginTrain}) rather than one by one. */
+    public boolean sendsTrains()
+    {
+        return underlay.sendsTrains();
+    }
+
+    /** Starts a train of segments of one flow for {@code remoteVtepIp} (pipeline thread). */
+    public void beginTrain(final int remoteVtepIp, final int flowHash)
+    {
+        trainRemoteVtepIp = remoteVtepIp;
+        trainSourcePort = sourcePortFor(flowHash);
+        trainLength = 0;
+        trainSegments = 0;
+        trainClosed = false;
+        trainFailed = false;
+    }
+
+    /**
+     * Adds one inner frame to the train. A train carries equal-sized payloads but for a shorter last
+     * one, at most {@link #TRAIN_CAPACITY} bytes and {@link #TRAIN_SEGMENTS} of them: one that would
+     * break that sends the train so far and starts the next.
+     */
+    public boolean appendToTrain(final MemorySegment inner, final long offset, final int length)
+    {
+        final int payloadLength = VxlanFlyweight.HEADER_LENGTH + length;
+        if (payloadLength > TRAIN_CAPACITY)
+        {
+            trainFailed = true;
+            return false;
+        }
+        if (trainSegments > 0 && (trainClosed || payloadLength > trainSegmentSize
+            || trainLength + payloadLength > TRAIN_CAPACITY || trainSegments == TRAIN_SEGMENTS))
+        {
+            sendTrain();
+        }
+        if (trainSegments == 0)
+        {
+            trainSegmentSize = payloadLength;
+        }
+        else if (payloadLength < trainSegmentSize)
+        {
+            trainClosed = true;
+        }
+        vxlanOut.wrap(train, trainLength).init(vni);
+        MemorySegment.copy(inner, offset, train, trainLength + VxlanFlyweight.HEADER_LENGTH, length);
+        trainLength += payloadLength;
+        trainSegments++;
         final FrameMirror watching = mirror;
         if (watching != null)
         {
-            watching.transmitted(scratch, 0, OUTER_UDP_PAYLOAD_OFFSET + udpPayloadLength, nowNs);
+            watching.transmitted(scratch, 0, encapsulate(inner, offset, length, trainRemoteVtepIp, trainSourcePort),
+                nowNs);
         }
-        return underlay.send(localVtepIp, remoteVtepIp, sourcePort, scratch, 0,
-            OUTER_UDP_PAYLOAD_OFFSET + udpPayloadLength);
+        return true;
+    }
+
+    /** Sends what is left of the train; false when any part of it could not be sent. */
+    public boolean endTrain()
+    {
+        if (trainSegments > 0)
+        {
+            sendTrain();
+        }
+        return !trainFailed;
+    }
+
+    private void sendTrain()
+    {
+        trainFailed |= !underlay.sendTrain(localVtepIp, trainRemoteVtepIp, trainSourcePort, train, 0, trainLength,
+            trainSegmentSize, trainSegments);
+        trainLength = 0;
+        trainSegments = 0;
+        trainClosed = false;
+    }
+
+    /** Fetches received packets when the underlay is polled (pipeline thread); returns how many. */
+    public int poll(final int limit)
+    {
+        return pollsUnderlay ? underlay.poll(localVtepIp, limit) : 0;
     }
 
     /** Shows every encapsulated frame this port sends to {@code mirror} (null: stop); see {@link FrameMirror}. */

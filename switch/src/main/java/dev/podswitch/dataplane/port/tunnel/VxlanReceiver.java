@@ -7,4 +7,17 @@ import java.lang.foreign.MemorySegment;
 public interface VxlanReceiver
 {
     void onVxlanPayload(int remoteVtepIp, MemorySegment payload, long offset, int length);
+
+    /**
+     * A train of UDP payloads from one sender (UDP GRO): {@code segmentSize} bytes each, the last
+     * possibly shorter. By default each is handled alone; a receiver may coalesce them.
+     */
+    default void onVxlanTrain(final int remoteVtepIp, final MemorySegment payloads, final long offset, final int length,
+        final int segmentSize)
+    {
+        for (long at = offset; at < offset + length; at += segmentSize)
+        {
+            onVxlanPayload(remoteVtepIp, payloads, at, (int)Math.min(segmentSize, offset + length - at));
+        }
+    }
 }

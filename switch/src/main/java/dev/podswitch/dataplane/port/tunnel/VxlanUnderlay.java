@@ -21,6 +21,38 @@ public interface VxlanUnderlay extends AutoCloseable
      */
     boolean send(int localVtepIp, int remoteVtepIp, int sourcePort, MemorySegment outerFrame, long offset, int length);
 
+    /** Whether {@link #sendTrain} is supported (UDP GSO): the tunnel then sends segment trains whole. */
+    default boolean sendsTrains()
+    {
+        return false;
+    }
+
+    /**
+     * Sends {@code segments} UDP payloads (VXLAN header + inner frame each) laid out back to back,
+     * each {@code segmentSize} bytes but the last, which may be shorter — in one call where the
+     * underlay can. Pipeline thread; memory valid only during the call.
+     */
+    default boolean sendTrain(final int localVtepIp, final int remoteVtepIp, final int sourcePort,
+        final MemorySegment payloads, final long offset, final int length, final int segmentSize, final int segments)
+    {
+        throw new UnsupportedOperationException(this + " does not send trains");
+    }
+
+    /**
+     * Whether the node's pipeline thread must fetch received packets through {@link #poll}
+     * (instead of the underlay pushing them from a thread of its own).
+     */
+    default boolean isPolled()
+    {
+        return false;
+    }
+
+    /** Hands at most about {@code limit} received packets to the VTEP's receiver; returns how many. */
+    default int poll(final int localVtepIp, final int limit)
+    {
+        return 0;
+    }
+
     /** Pushes out anything queued by {@link #send}; called once per pipeline batch. */
     void flush(int localVtepIp);
 
