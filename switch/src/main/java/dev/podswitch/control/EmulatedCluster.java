@@ -117,6 +117,12 @@ public final class EmulatedCluster implements AutoCloseable
             {
                 return datapath.name();
             }
+
+            @Override
+            public int readinessFd()
+            {
+                return datapath.readinessFd();
+            }
         };
     }
 
@@ -585,5 +591,9 @@ public final class EmulatedCluster implements AutoCloseable
         // Agents first: a node thread may still be sending into the underlay.
         agents.close();
         underlay.close();
+        for (final EmulatedNode node : nodeByName.values())
+        {
+            node.datapath().close();
+        }
     }
 }

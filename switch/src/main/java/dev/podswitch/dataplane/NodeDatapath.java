@@ -19,6 +19,7 @@ import dev.podswitch.dataplane.port.MemoryPort;
 import dev.podswitch.dataplane.port.FrameSink;
 import dev.podswitch.dataplane.port.Port;
 import dev.podswitch.dataplane.port.ReceiveSource;
+import dev.podswitch.dataplane.port.linux.ReadinessSet;
 import dev.podswitch.dataplane.port.tunnel.TunnelPort;
 import dev.podswitch.dataplane.port.tunnel.VxlanUnderlay;
 import dev.podswitch.dataplane.stats.DatapathCounters;
@@ -68,6 +69,8 @@ public final class NodeDatapath implements EventPoller.Handler<Frame>
     private final FrameParser parser = new FrameParser();
     private final GatewayResponder gateway = new GatewayResponder();
     private final Router router;
+    /** The fds this node reads (TAPs, the tunnel socket): what its idle thread waits on; null off Linux. */
+    private final ReadinessSet readiness;
     private final PolicyEnforcer policyEnforcer = new PolicyEnforcer(new ConnectionTracker(CONNTRACK_CAPACITY,
         ConntrackTimeouts.DEFAULTS));
     /** The ports as registered; {@link #portView} is what the pipeline uses (captured ones wrapped). */
@@ -106,6 +109,11 @@ public final class NodeDatapath implements EventPoller.Handler<Frame>
         this.tableRef.set(initialTable);
         this.tunnel = underlay == null ? null
             : new TunnelPort(TUNNEL_PORT_ID, vtepIp, vni, frameCapacity, underlay, ring, counters, tableRef::get);
+        this.readiness = ReadinessSet.createOrNull();
+        if (readiness != null && tunnel != null && tunnel.readinessFd() >= 0)
+        {
+            readiness.add(tunnel.readinessFd());
+        }
     }
 
     public String name()
@@ -260,6 +268,10 @@ public final class NodeDatapath implements EventPoller.Handler<Frame>
     /** Adds a port whose frames the node fetches itself (a TAP device); polled once per cycle. */
     public synchronized void addReceiveSource(final ReceiveSource source)
     {
+        if (readiness != null && source.readinessFd() >= 0)
+        {
+            readiness.add(source.readinessFd());
+        }
         final ReceiveSource[] updated = Arrays.copyOf(sources, sources.length + 1);
         updated[sources.length] = source;
         sources = updated;
@@ -267,6 +279,10 @@ public final class NodeDatapath implements EventPoller.Handler<Frame>
 
     public synchronized void removeReceiveSource(final ReceiveSource source)
     {
+        if (readiness != null && source.readinessFd() >= 0)
+        {
+            readiness.remove(source.readinessFd());
+        }
         sources = Arrays.stream(sources).filter(each -> each != source).toArray(ReceiveSource[]::new);
     }
 
@@ -402,6 +418,21 @@ public final class NodeDatapath implements EventPoller.Handler<Frame>
         if (tunnel != null)
         {
             tunnel.flush();
+        }
+    }
+
+    /** An epoll fd readable when one of this node's TAPs or its tunnel socket has input; -1 off Linux. */
+    public int readinessFd()
+    {
+        return readiness == null ? -1 : readiness.fd();
+    }
+
+    /** Releases the node's epoll set; call once its agent is stopped. */
+    public void close()
+    {
+        if (readiness != null)
+        {
+            readiness.close();
         }
     }
 

@@ -17,4 +17,13 @@ public interface Agent
 
     /** What the agent is, for thread names and error reports. */
     String name();
+
+    /**
+     * A file descriptor that becomes readable when this agent has work (an epoll set of its TAPs
+     * and sockets), for an idle thread to wait on instead of sleeping blind; -1 when there is none.
+     */
+    default int readinessFd()
+    {
+        return -1;
+    }
 }

@@ -119,5 +119,11 @@ public final class AgentGate
         {
             return agent.name();
         }
+
+        @Override
+        public int readinessFd()
+        {
+            return agent.readinessFd();
+        }
     }
 }

@@ -37,6 +37,7 @@ public final class AgentGroup implements AutoCloseable
     private final AgentGate gate = new AgentGate();
     private final List<AgentRunner> runners = new ArrayList<>();
     private final IdleStrategy controllerIdle;
+    private final List<CompositeAgent> composites = new ArrayList<>();
     private final DistinctErrorLog errors;
     private final Runnable wakeRunners = this::wakeRunners;
     private long callerThreadErrors;
@@ -65,7 +66,8 @@ public final class AgentGroup implements AutoCloseable
             {
                 share.add(agents.get(i));
             }
-            final Agent composite = new CompositeAgent(name + "-" + r, share);
+            final CompositeAgent composite = new CompositeAgent(name + "-" + r, share);
+            composites.add(composite);
             runners.add(new AgentRunner(gate.guard(composite), idleMode.newStrategy(), errors));
         }
         for (final AgentRunner runner : runners)
@@ -236,6 +238,10 @@ public final class AgentGroup implements AutoCloseable
         for (final AgentRunner runner : runners)
         {
             runner.close();
+        }
+        for (final CompositeAgent composite : composites)
+        {
+            composite.close();
         }
     }
 }

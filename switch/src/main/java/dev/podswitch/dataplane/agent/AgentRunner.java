@@ -1,5 +1,7 @@
 package dev.podswitch.dataplane.agent;
 
+import dev.podswitch.dataplane.port.linux.ReadinessSet;
+
 import dev.podswitch.dataplane.stats.DistinctErrorLog;
 
 import java.util.concurrent.TimeUnit;
@@ -32,6 +34,12 @@ public final class AgentRunner implements AutoCloseable
     {
         this.agent = agent;
         this.idleStrategy = idleStrategy;
+        final int readiness = agent.readinessFd();
+        if (readiness >= 0 && idleStrategy instanceof final BackoffIdleStrategy backoff)
+        {
+            // Sleep on the agent's fds rather than blind: a frame at a TAP or socket wakes it at once.
+            backoff.waitOn(new ReadinessSet.Waiter(readiness));
+        }
         this.errors = errors;
         this.thread = Thread.ofPlatform().name(agent.name()).daemon(true).unstarted(this::run);
     }

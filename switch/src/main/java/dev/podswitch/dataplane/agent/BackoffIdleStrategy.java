@@ -1,5 +1,7 @@
 package dev.podswitch.dataplane.agent;
 
+import dev.podswitch.dataplane.port.linux.ReadinessSet;
+
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -15,6 +17,7 @@ public final class BackoffIdleStrategy implements IdleStrategy
     public static final long DEFAULT_MAX_YIELDS = 5;
     public static final long DEFAULT_MIN_PARK_PERIOD_NS = 1_000;
     public static final long DEFAULT_MAX_PARK_PERIOD_NS = 1_000_000;
+    private static final int WAIT_TIMEOUT_MS = 1;
 
     private final long maxSpins;
     private final long maxYields;
@@ -23,6 +26,7 @@ public final class BackoffIdleStrategy implements IdleStrategy
     private long spins;
     private long yields;
     private long parkPeriodNs;
+    private ReadinessSet.Waiter waiter;
 
     public BackoffIdleStrategy()
     {
@@ -71,6 +75,10 @@ public final class BackoffIdleStrategy implements IdleStrategy
             yields++;
             Thread.yield();
         }
+        else if (waiter != null)
+        {
+            waiter.await(WAIT_TIMEOUT_MS);
+        }
         else
         {
             LockSupport.parkNanos(parkPeriodNs);
@@ -84,6 +92,17 @@ public final class BackoffIdleStrategy implements IdleStrategy
         spins = 0;
         yields = 0;
         parkPeriodNs = minParkPeriodNs;
+    }
+
+    /**
+     * Instead of parking, waits on an fd that becomes readable when work arrives (see
+     * {@link Agent#readinessFd()}), at most {@value #WAIT_TIMEOUT_MS} ms — so an idle thread costs
+     * nothing and still answers a frame within the time the kernel takes to wake it. Work that
+     * arrives without an fd (a ring offer from another thread) waits out the timeout at worst, as a park would.
+     */
+    public void waitOn(final ReadinessSet.Waiter readiness)
+    {
+        this.waiter = readiness;
     }
 
     /** The longest a thread sleeps before looking again: the latency ceiling of an idle runner. */

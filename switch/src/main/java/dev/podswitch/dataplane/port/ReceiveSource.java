@@ -15,4 +15,10 @@ public interface ReceiveSource
      * @return how many frames were read (0 when nothing was waiting).
      */
     int poll(FrameRing ring, int limit);
+
+    /** An fd that is readable when this source has frames (for an idle node thread to wait on); -1: none. */
+    default int readinessFd()
+    {
+        return -1;
+    }
 }

@@ -118,6 +118,26 @@ public final class LinuxLibc
     public static final MethodHandle RECVMSG = bind("recvmsg",
         FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
 
+    // epoll (sys/epoll.h): idle node threads sleep until a TAP or the tunnel socket is readable.
+    public static final int EPOLL_CLOEXEC = 0x80000;
+    public static final int EPOLL_CTL_ADD = 1;
+    public static final int EPOLL_CTL_DEL = 2;
+    public static final int EPOLLIN = 0x001;
+    /** struct epoll_event is packed on x86_64: uint32 events, then uint64 data. */
+    public static final int EPOLL_EVENT_LENGTH = 12;
+
+    /** int epoll_create1(int flags). */
+    public static final MethodHandle EPOLL_CREATE1 = bind("epoll_create1",
+        FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
+    /** int epoll_ctl(int epfd, int op, int fd, struct epoll_event *event). */
+    public static final MethodHandle EPOLL_CTL = bind("epoll_ctl",
+        FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
+            ValueLayout.ADDRESS));
+    /** int epoll_wait(int epfd, struct epoll_event *events, int maxevents, int timeout_ms). */
+    public static final MethodHandle EPOLL_WAIT = bind("epoll_wait",
+        FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT,
+            ValueLayout.JAVA_INT));
+
     private LinuxLibc()
     {
     }

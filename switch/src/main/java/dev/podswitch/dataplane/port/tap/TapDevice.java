@@ -149,6 +149,12 @@ public final class TapDevice implements AutoCloseable
         return name;
     }
 
+    /** The device's fd, readable when the pod sent a frame (for the node's epoll set). */
+    public int fd()
+    {
+        return fd;
+    }
+
     /** Whether the kernel may hand over (and this device writes) frames with offload requests. */
     public boolean offloads()
     {

@@ -105,6 +105,12 @@ public final class TapPort implements Port, ReceiveSource, AutoCloseable
     }
 
     @Override
+    public int readinessFd()
+    {
+        return device.fd();
+    }
+
+    @Override
     public boolean acceptsOffloads()
     {
         return device.offloads();

@@ -199,6 +199,13 @@ public final class NativeUdpUnderlay implements VxlanUnderlay
     }
 
     @Override
+    public int readinessFd(final int localVtepIp)
+    {
+        final Vtep vtep = vteps.get(localVtepIp);
+        return vtep == null ? -1 : vtep.receiver.fd();
+    }
+
+    @Override
     public void flush(final int localVtepIp)
     {
         // Every send went out at once (sendmsg); nothing is queued.

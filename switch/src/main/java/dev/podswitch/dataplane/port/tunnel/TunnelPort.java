@@ -208,6 +208,12 @@ public final class TunnelPort implements VxlanReceiver
         trainClosed = false;
     }
 
+    /** An fd readable when the tunnel has packets to poll, or -1 (the underlay pushes them). */
+    public int readinessFd()
+    {
+        return pollsUnderlay ? underlay.readinessFd(localVtepIp) : -1;
+    }
+
     /** Fetches received packets when the underlay is polled (pipeline thread); returns how many. */
     public int poll(final int limit)
     {

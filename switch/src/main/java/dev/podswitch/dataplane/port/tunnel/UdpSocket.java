@@ -146,6 +146,11 @@ final class UdpSocket implements AutoCloseable
         address.set(U32_BE, 4, ip);
     }
 
+    int fd()
+    {
+        return fd;
+    }
+
     int localPort()
     {
         return localPort;

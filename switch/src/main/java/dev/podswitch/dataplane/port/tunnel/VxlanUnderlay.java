@@ -53,6 +53,12 @@ public interface VxlanUnderlay extends AutoCloseable
         return 0;
     }
 
+    /** For a polled underlay: an fd readable when the VTEP has packets waiting; -1: none. */
+    default int readinessFd(final int localVtepIp)
+    {
+        return -1;
+    }
+
     /** Pushes out anything queued by {@link #send}; called once per pipeline batch. */
     void flush(int localVtepIp);
 
