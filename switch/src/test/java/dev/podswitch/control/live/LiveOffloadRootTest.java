@@ -110,6 +110,11 @@ class LiveOffloadRootTest
         assertTrue(tunnelOut.largestTransmitted.get() <= MTU_FRAME + 50,
             "no outer frame is larger than an MTU-sized inner frame plus VXLAN: " + tunnelOut.largestTransmitted.get());
 
+        final long mergedBefore = cluster.node("node-2").datapath().tunnel().coalescer().framesBuilt();
+        transfer(a, c);
+        assertTrue(cluster.node("node-2").datapath().tunnel().coalescer().framesBuilt() > mergedBefore,
+            "node-2 merged the segments of a's super-frames again on receive (UDP GRO train -> TCP GRO)");
+
         transfer(c, a);
         final long badOffload = cluster.nodes().values().stream()
             .mapToLong(node -> node.datapath().counters().droppedCount(DropReason.BAD_OFFLOAD)).sum();

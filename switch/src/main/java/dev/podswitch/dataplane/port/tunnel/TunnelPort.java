@@ -2,6 +2,7 @@ package dev.podswitch.dataplane.port.tunnel;
 
 import dev.podswitch.dataplane.FrameRing;
 import dev.podswitch.dataplane.capture.FrameMirror;
+import dev.podswitch.dataplane.offload.TcpCoalescer;
 import dev.podswitch.dataplane.forward.ForwardingTable;
 import dev.podswitch.dataplane.packet.EthernetFlyweight;
 import dev.podswitch.dataplane.packet.Ipv4Flyweight;
@@ -60,6 +61,9 @@ public final class TunnelPort implements VxlanReceiver
     private int trainSegmentSize;
     private boolean trainClosed;
     private boolean trainFailed;
+    private final TcpCoalescer coalescer;
+    private final TcpCoalescer.Output intoRing;
+    private int trainSourceVtepIp;
 
     public TunnelPort(final int id, final int localVtepIp, final int vni, final int frameCapacity,
         final VxlanUnderlay underlay, final FrameRing ring, final DatapathCounters counters,
@@ -75,6 +79,9 @@ public final class TunnelPort implements VxlanReceiver
         this.scratch = Arena.ofAuto().allocate(frameCapacity + VxlanFlyweight.ENCAPSULATION_OVERHEAD, 64);
         this.train = underlay.sendsTrains() ? Arena.ofAuto().allocate(TRAIN_CAPACITY, 64) : MemorySegment.NULL;
         this.pollsUnderlay = underlay.isPolled();
+        this.coalescer = new TcpCoalescer(frameCapacity);
+        this.intoRing = (frame, frameOffset, frameLength, offload) ->
+            ring.offer(id, trainSourceVtepIp, frame, frameOffset, frameLength, offload);
         underlay.bind(localVtepIp, this);
     }
 
@@ -252,6 +259,50 @@ public final class TunnelPort implements VxlanReceiver
             return;
         }
         ring.offer(id, remoteVtepIp, payload, offset + VxlanFlyweight.HEADER_LENGTH, length - VxlanFlyweight.HEADER_LENGTH);
+    }
+
+    /**
+     * A UDP GRO train of VXLAN packets from one VTEP: each is checked as {@link #onVxlanPayload}
+     * does, and consecutive TCP segments of one flow are merged into super-frames on the way into
+     * the ring ({@link TcpCoalescer}), so the pipeline and the pod's TAP see one frame, not ~45.
+     */
+    @Override
+    public void onVxlanTrain(final int remoteVtepIp, final MemorySegment payloads, final long offset, final int length,
+        final int segmentSize)
+    {
+        if (table.get().remoteByVtep(remoteVtepIp) == null)
+        {
+            for (long at = offset; at < offset + length; at += segmentSize)
+            {
+                dropBadTunnelFrame();
+            }
+            return;
+        }
+        trainSourceVtepIp = remoteVtepIp;
+        for (long at = offset; at < offset + length; at += segmentSize)
+        {
+            final int datagram = (int)Math.min(segmentSize, offset + length - at);
+            if (datagram < VxlanFlyweight.HEADER_LENGTH + EthernetFlyweight.HEADER_LENGTH)
+            {
+                dropBadTunnelFrame();
+                continue;
+            }
+            vxlanIn.wrap(payloads, at);
+            if (!vxlanIn.isVniValid() || vxlanIn.vni() != vni)
+            {
+                dropBadTunnelFrame();
+                continue;
+            }
+            coalescer.accept(payloads, at + VxlanFlyweight.HEADER_LENGTH, datagram - VxlanFlyweight.HEADER_LENGTH,
+                intoRing);
+        }
+        coalescer.flush(intoRing);
+    }
+
+    /** Merging received segments into super-frames (for its counters). */
+    public TcpCoalescer coalescer()
+    {
+        return coalescer;
     }
 
     private void dropBadTunnelFrame()
