@@ -54,12 +54,22 @@ public final class NetworkNamespaces
      */
     public static <T> T callIn(final String namespace, final Callable<T> task) throws Exception
     {
+        return callInPath(NETNS_DIR + namespace, task);
+    }
+
+    /**
+     * As {@link #callIn}, for a namespace given by path — what a container runtime passes a CNI
+     * plugin ({@code /var/run/netns/NAME}, {@code /proc/PID/ns/net}, a bind mount anywhere).
+     */
+    public static <T> T callInPath(final String namespacePath, final Callable<T> task) throws Exception
+    {
         final FutureTask<T> call = new FutureTask<>(() ->
         {
-            enterOnThisThread(namespace);
+            enterOnThisThread(namespacePath);
             return task.call();
         });
-        Thread.ofPlatform().name("psw-netns-" + namespace).daemon(true).start(call);
+        final String name = namespacePath.substring(namespacePath.lastIndexOf('/') + 1);
+        Thread.ofPlatform().name("psw-netns-" + name).daemon(true).start(call);
         try
         {
             return call.get();
@@ -80,10 +90,10 @@ public final class NetworkNamespaces
         try (Arena call = Arena.ofConfined())
         {
             final MemorySegment errno = call.allocate(CAPTURE);
-            final int fd = (int)OPEN.invokeExact(errno, call.allocateFrom(NETNS_DIR + namespace), O_RDONLY | O_CLOEXEC);
+            final int fd = (int)OPEN.invokeExact(errno, call.allocateFrom(namespace), O_RDONLY | O_CLOEXEC);
             if (fd < 0)
             {
-                throw new IllegalStateException("open " + NETNS_DIR + namespace + " failed: errno "
+                throw new IllegalStateException("open " + namespace + " failed: errno "
                     + (int)ERRNO.get(errno, 0L) + " (does the namespace exist? ip netns list)");
             }
             try

@@ -28,6 +28,7 @@ public final class LinuxLibc
     public static final long TUNSETIFF = 0x400454CAL;
     public static final long TUNSETOFFLOAD = 0x400454D0L;
     public static final long TUNSETVNETHDRSZ = 0x400454D8L;
+    public static final long TUNSETPERSIST = 0x400454CBL;
     /** TUNSETOFFLOAD bits (linux/if_tun.h): what the kernel may hand us unfinished. */
     public static final long TUN_F_CSUM = 0x01;
     public static final long TUN_F_TSO4 = 0x02;

@@ -149,6 +149,29 @@ public final class TapDevice implements AutoCloseable
         return name;
     }
 
+    /**
+     * Makes the device outlive this fd (TUNSETPERSIST): a CNI attachment's interface must survive an
+     * agent restart, after which {@link #open} in the pod's namespace attaches to it again by name.
+     * {@code false} undoes it, so closing the fd removes the device.
+     */
+    public void persistent(final boolean persistent)
+    {
+        try (Arena call = Arena.ofConfined())
+        {
+            final MemorySegment errno = call.allocate(LinuxLibc.CAPTURE_LAYOUT);
+            check((int)LinuxLibc.IOCTL_VALUE.invokeExact(errno, fd, LinuxLibc.TUNSETPERSIST, persistent ? 1L : 0L), errno,
+                "ioctl(TUNSETPERSIST, " + persistent + ")");
+        }
+        catch (final RuntimeException | Error failed)
+        {
+            throw failed;
+        }
+        catch (final Throwable impossible)
+        {
+            throw new IllegalStateException(impossible);
+        }
+    }
+
     /** The device's fd, readable when the pod sent a frame (for the node's epoll set). */
     public int fd()
     {
