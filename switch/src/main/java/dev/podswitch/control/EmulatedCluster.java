@@ -23,6 +23,7 @@ import dev.podswitch.ipam.PodIpLease;
 import dev.podswitch.ipam.cidr.Ipv4;
 import dev.podswitch.ipam.cidr.Ipv4Cidr;
 import dev.podswitch.ipam.store.InMemoryIpamStore;
+import dev.podswitch.ipam.IpamStore;
 
 import java.util.ArrayList;
 import java.util.Collections;
@@ -69,14 +70,17 @@ public final class EmulatedCluster implements AutoCloseable
     private final Map<String, PortAttachment> livePodByName = new LinkedHashMap<>();
     private final Map<String, ExternalNode> externalNodeByName = new LinkedHashMap<>();
     private final AgentGroup agents;
+    /** IPAM keys of live pods attached under a caller's key (CNI); the others use liveContainerId/eth0. */
+    private final Map<String, String[]> ipamKeyByName = new java.util.HashMap<>();
     private final BooleanSupplier quiescent = this::isQuiescent;
     private long generation;
 
-    private EmulatedCluster(final ClusterOptions options, final VxlanUnderlay underlay, final int vtepBase)
+    private EmulatedCluster(final ClusterOptions options, final VxlanUnderlay underlay, final int vtepBase,
+        final IpamStore ipamStore)
     {
         this.options = options;
         this.underlay = underlay;
-        this.ipam = new ClusterIpam(new InMemoryIpamStore(), options.clusterCidr(), options.nodePrefixLength());
+        this.ipam = new ClusterIpam(ipamStore, options.clusterCidr(), options.nodePrefixLength());
         int index = 0;
         for (final String name : options.nodes())
         {
@@ -128,9 +132,18 @@ public final class EmulatedCluster implements AutoCloseable
 
     public static EmulatedCluster create(final ClusterOptions options)
     {
+        return create(options, new InMemoryIpamStore());
+    }
+
+    /**
+     * As {@link #create(ClusterOptions)}, with IPAM state in {@code ipamStore} — a file store keeps
+     * node subnets and pod leases across restarts (the CNI agent's), so no IP is handed out twice.
+     */
+    public static EmulatedCluster create(final ClusterOptions options, final IpamStore ipamStore)
+    {
         if (options.underlay() == ClusterOptions.Underlay.MEMORY)
         {
-            return new EmulatedCluster(options, new MemoryUnderlay(), Ipv4.parse("127.1.0.0"));
+            return new EmulatedCluster(options, new MemoryUnderlay(), Ipv4.parse("127.1.0.0"), ipamStore);
         }
         // Loopback addresses 127.a.b.n: a random /24 per cluster, so parallel runs never share a VTEP.
         final ThreadLocalRandom random = ThreadLocalRandom.current();
@@ -138,7 +151,7 @@ public final class EmulatedCluster implements AutoCloseable
         final VxlanUnderlay udp = NativeUdpUnderlay.isAvailable() ? new NativeUdpUnderlay() : new EpollUnderlay();
         try
         {
-            return new EmulatedCluster(options, udp, vtepBase);
+            return new EmulatedCluster(options, udp, vtepBase, ipamStore);
         }
         catch (final RuntimeException bindFailed)
         {
@@ -321,14 +334,27 @@ public final class EmulatedCluster implements AutoCloseable
     public PortAttachment addLivePod(final String name, final String nodeName, final int fixedIp,
         final PortFactory factory)
     {
+        return addLivePod(name, nodeName, liveContainerId(name), "eth0", fixedIp, factory);
+    }
+
+    /**
+     * As {@link #addLivePod(String, String, int, PortFactory)}, with the IP leased under the
+     * caller's key — for a CNI attachment, its (CNI_CONTAINERID, CNI_IFNAME), host-local style. When
+     * the IPAM store already holds a lease under that key (an agent restarted over its state), the
+     * pod gets that IP again instead of a new one.
+     */
+    public PortAttachment addLivePod(final String name, final String nodeName, final String containerId,
+        final String ifName, final int fixedIp, final PortFactory factory)
+    {
         if (attachmentByName.containsKey(name) || livePodByName.containsKey(name))
         {
             throw new IllegalArgumentException(name + " is already attached");
         }
         final EmulatedNode node = node(nodeName);
-        final PodIpLease lease = fixedIp == 0
-            ? ipam.allocate(nodeName, liveContainerId(name), "eth0")
-            : ipam.allocate(nodeName, liveContainerId(name), "eth0", fixedIp);
+        final java.util.Optional<PodIpLease> held = ipam.lookup(nodeName, containerId, ifName);
+        final PodIpLease lease = held.isPresent() ? held.get()
+            : fixedIp == 0 ? ipam.allocate(nodeName, containerId, ifName)
+            : ipam.allocate(nodeName, containerId, ifName, fixedIp);
         final Port port;
         try
         {
@@ -336,10 +362,17 @@ public final class EmulatedCluster implements AutoCloseable
         }
         catch (final RuntimeException | Error failed)
         {
-            ipam.release(nodeName, liveContainerId(name), "eth0");
+            ipam.release(nodeName, containerId, ifName);
             throw failed;
         }
+        ipamKeyByName.put(name, new String[] {containerId, ifName});
         return attachLive(new PortAttachment(name, node, lease.ip(), macFor(lease.ip()), port));
+    }
+
+    /** The cluster's IPAM (node subnets, pod leases), e.g. to release a lease whose pod is already gone. */
+    public ClusterIpam ipam()
+    {
+        return ipam;
     }
 
     /**
@@ -412,7 +445,9 @@ public final class EmulatedCluster implements AutoCloseable
         }
         if (attachment.kind() == LocalEndpoint.Kind.POD)
         {
-            ipam.release(attachment.node().name(), liveContainerId(name), "eth0");
+            final String[] key = ipamKeyByName.remove(name);
+            ipam.release(attachment.node().name(), key == null ? liveContainerId(name) : key[0],
+                key == null ? "eth0" : key[1]);
         }
         return attachment;
     }
