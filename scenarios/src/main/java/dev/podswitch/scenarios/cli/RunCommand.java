@@ -39,7 +39,8 @@ public final class RunCommand implements Callable<Integer>
     private boolean json;
 
     @Option(names = "--live", description = "Run with real network namespaces, TAP devices and kernel stacks (root); "
-        + "no SCTP probes. --threads 0 means one node thread per node, at most 2.")
+        + "SCTP through a userspace handshake responder where the kernel has no SCTP. --threads 0 means one node "
+        + "thread per node, at most 2.")
     private boolean live;
 
     @Option(names = "--report", paramLabel = "FILE.html", description = "Also write an HTML report.")

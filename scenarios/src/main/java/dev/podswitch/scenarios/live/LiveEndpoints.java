@@ -23,9 +23,10 @@ import java.util.function.Consumer;
 
 /**
  * The live mode's endpoints: every pod and host is a network namespace behind a TAP port of its
- * node ({@link LiveLab}), its declared TCP and UDP ports served by {@link ServedListeners}, and
- * every probe made with kernel sockets from inside the source namespace ({@link LiveProbes}), at
- * most {@value #CONCURRENT_PROBES} at once so that the timeouts of denied probes overlap.
+ * node ({@link LiveLab}), its declared TCP, UDP and SCTP ports served by {@link ServedListeners}
+ * (SCTP by a userspace responder where the kernel has no SCTP), and every probe made from inside
+ * the source namespace ({@link LiveProbes}), at most {@value #CONCURRENT_PROBES} at once so that
+ * the timeouts of denied probes overlap.
  *
  * <p>Cleanup: {@link #close()} stops the listeners and removes every namespace; a shutdown hook
  * deletes whatever namespaces are still there if the JVM ends first (Ctrl-C during a run).

@@ -3,6 +3,9 @@ package dev.podswitch.scenarios.live;
 import dev.podswitch.control.live.IpCommand;
 import dev.podswitch.control.live.LivePod;
 import dev.podswitch.control.live.NetworkNamespaces;
+import dev.podswitch.scenarios.live.sctp.ProbeTiming;
+import dev.podswitch.scenarios.live.sctp.SctpProbeResult;
+import dev.podswitch.scenarios.live.sctp.SctpSupport;
 import dev.podswitch.scenarios.run.ProbeOutcome;
 
 import java.io.BufferedReader;
@@ -20,21 +23,25 @@ import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 
 /**
- * One probe with the kernel's sockets, from inside the source pod's namespace. The answers mean
- * what they mean in the emulated mode: {@code open} (handshake / echo / echo reply), {@code
- * refused} (RST, ICMP port unreachable) or {@code none} (nothing came back before the timeout).
+ * One probe from inside the source pod's namespace: TCP, UDP and ICMP with the kernel's sockets
+ * (and ping), SCTP with {@link SctpSupport#forThisMachine()} — raw sockets and a userspace INIT on
+ * a kernel without SCTP, the kernel's SCTP sockets where it has SCTP. The answers mean what they
+ * mean in the emulated mode: {@code open} (handshake / echo / echo reply / INIT ACK), {@code
+ * refused} (RST, ICMP port unreachable, ABORT) or {@code none} (nothing came back before the
+ * timeout).
  *
  * <p>Timeouts, chosen so that a loaded 2-core machine does not turn a slow answer into "denied":
  * TCP connects for {@value #TCP_CONNECT_MS} ms (the kernel retransmits the SYN after 1 s, so a
  * lost SYN gets a second chance inside the window) and then waits up to {@value #ANSWER_MS} ms
  * for the listener's line; UDP sends a datagram every {@value #UDP_RESEND_MS} ms and waits
- * {@value #UDP_TOTAL_MS} ms in all; ICMP runs {@code ping -c 1 -i 0.5 -w 2} (an echo request
- * every 0.5 s until one reply or 2 s).
+ * {@value #UDP_TOTAL_MS} ms in all, and SCTP sends its INIT at the same rhythm; ICMP runs {@code
+ * ping -c 1 -i 0.5 -w 2} (an echo request every 0.5 s until one reply or 2 s).
  *
  * <p>The source IP the destination saw: for {@code open} TCP and UDP it is the peer address the
- * destination's listener wrote back; for {@code refused} and ICMP it is inferred — the answer was
- * addressed to the sender's own IP, which is the only address the destination could have
- * answered to, as the switch does no NAT.
+ * destination's listener wrote back, for {@code open} SCTP the address the responder wrote into
+ * its INIT ACK's State Cookie (kernel path: the listener's line); for {@code refused} and ICMP it
+ * is inferred — the answer was addressed to the sender's own IP, which is the only address the
+ * destination could have answered to, as the switch does no NAT.
  */
 final class LiveProbes
 {
@@ -43,6 +50,8 @@ final class LiveProbes
     static final int UDP_RESEND_MS = 500;
     static final int UDP_TOTAL_MS = 1_500;
     static final String PING_DEADLINE_SECONDS = "2";
+    /** SCTP keeps the UDP probe's rhythm (an INIT every 0.5 s for 1.5 s) and, kernel path, TCP's wait for the line. */
+    static final ProbeTiming SCTP_TIMING = new ProbeTiming(UDP_RESEND_MS, UDP_TOTAL_MS, ANSWER_MS);
     private static final String PING = locatePing();
 
     private LiveProbes()
@@ -76,7 +85,7 @@ final class LiveProbes
                 case TCP -> tcp(plan, from, to);
                 case UDP -> udp(plan, from, to);
                 case ICMP -> icmp(plan, from, to);
-                default -> throw new IllegalStateException(plan.probeLabel() + " cannot be probed in live mode");
+                case SCTP -> sctp(plan, from, to);
             };
         }
         catch (final RuntimeException failed)
@@ -162,6 +171,18 @@ final class LiveProbes
                 return outcome(plan, from, "none", null);
             }
         });
+    }
+
+    private static ProbeOutcome sctp(final ProbeOutcome plan, final LivePod from, final LivePod to) throws Exception
+    {
+        final SctpProbeResult result = SctpSupport.forThisMachine().probe(from.namespace(), to.ip(), plan.port(),
+            SCTP_TIMING);
+        return switch (result.answer())
+        {
+            case OPEN -> outcome(plan, from, "open", result.sourceIpSeen());
+            case REFUSED -> outcome(plan, from, "refused", from.ipText());
+            case NONE -> outcome(plan, from, "none", null);
+        };
     }
 
     private static ProbeOutcome icmp(final ProbeOutcome plan, final LivePod from, final LivePod to)

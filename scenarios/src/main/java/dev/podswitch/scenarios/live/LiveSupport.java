@@ -3,69 +3,71 @@ package dev.podswitch.scenarios.live;
 import dev.podswitch.control.live.LiveLab;
 import dev.podswitch.control.live.NetworkNamespaces;
 import dev.podswitch.dataplane.packet.IpProtocol;
+import dev.podswitch.scenarios.live.sctp.SctpSupport;
 import dev.podswitch.scenarios.model.Expectation;
 import dev.podswitch.scenarios.model.Scenario;
 import dev.podswitch.scenarios.model.StepSpec;
 import dev.podswitch.scenarios.run.UnsupportedScenarioException;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
 /** What the live mode can do on this machine, decided at run time. */
 public final class LiveSupport
 {
-    private static final Path PROTOCOLS = Path.of("/proc/net/protocols");
-
     private LiveSupport()
     {
     }
 
     /**
      * Refuses, before anything is built, a scenario the live mode would answer wrongly: one that
-     * probes SCTP (the live prober has no SCTP yet, and this kernel may not have it at all).
+     * probes SCTP on a machine where neither live SCTP way works — the kernel has no SCTP and this
+     * process may not open the raw sockets of the userspace responder (see {@link SctpSupport}).
+     * Everywhere else SCTP runs live.
      *
      * @throws UnsupportedScenarioException naming the first SCTP probe and why it cannot run here.
      */
     public static void requireSupported(final Scenario scenario)
     {
+        requireSupported(scenario, SctpSupport.unavailableReason());
+    }
+
+    /** As {@link #requireSupported(Scenario)}, with why SCTP cannot run here (null: it can). */
+    static void requireSupported(final Scenario scenario, final String sctpUnavailable)
+    {
+        if (sctpUnavailable == null)
+        {
+            return;
+        }
         for (final StepSpec step : scenario.steps())
         {
             for (final Expectation expectation : step.expectations())
             {
                 if (expectation.protocol() == IpProtocol.SCTP)
                 {
-                    throw sctp(scenario, step, expectation.from() + " → " + expectation.to() + " SCTP/" + expectation.port());
+                    throw sctp(scenario, step, expectation.from() + " → " + expectation.to() + " SCTP/"
+                        + expectation.port(), sctpUnavailable);
                 }
             }
             if (step.matrix() != null && step.matrix().protocol() == IpProtocol.SCTP)
             {
-                throw sctp(scenario, step, "the matrix (SCTP/" + step.matrix().port() + ")");
+                throw sctp(scenario, step, "the matrix (SCTP/" + step.matrix().port() + ")", sctpUnavailable);
             }
         }
     }
 
-    private static UnsupportedScenarioException sctp(final Scenario scenario, final StepSpec step, final String probe)
+    private static UnsupportedScenarioException sctp(final Scenario scenario, final StepSpec step, final String probe,
+        final String why)
     {
-        final String why = kernelHasSctp()
-            ? "the live prober does not implement SCTP yet"
-            : "this kernel has no SCTP (no SCTP line in /proc/net/protocols; try modprobe sctp)";
         return new UnsupportedScenarioException(scenario.file() + ": step \"" + step.name() + "\": " + probe
-            + ": SCTP probes are not supported in live mode: " + why
+            + ": SCTP probes cannot run live here: " + why
             + "; run without --live for the emulated mode, which probes SCTP");
     }
 
     /** True when the kernel has SCTP loaded ({@code /proc/net/protocols} lists it). */
     public static boolean kernelHasSctp()
     {
-        try
-        {
-            return Files.readAllLines(PROTOCOLS).stream().anyMatch(line -> line.startsWith("SCTP"));
-        }
-        catch (final IOException | RuntimeException unreadable)
-        {
-            return false;
-        }
+        return SctpSupport.kernelHasSctp();
     }
 
     /** Why live labs cannot run here (not root, no TAP, no iproute2), or null. */

@@ -2,6 +2,7 @@ package dev.podswitch.scenarios.live;
 
 import dev.podswitch.control.live.NetworkNamespaces;
 import dev.podswitch.dataplane.packet.IpProtocol;
+import dev.podswitch.scenarios.live.sctp.SctpSupport;
 import dev.podswitch.scenarios.model.ContainerPort;
 
 import java.io.Closeable;
@@ -16,15 +17,20 @@ import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The real servers of one live pod or host: for every declared TCP port a listening socket that
  * accepts, writes the peer address it saw ({@code "10.244.1.2\n"}) and closes; for every UDP port
- * a socket that answers each datagram with the peer address it saw. The sockets are made inside
- * the pod's namespace (bound to 0.0.0.0) and served by one daemon thread each. SCTP ports are not
- * served (the live mode refuses SCTP probes). The peer address in the answer is how a probe learns
- * the source IP the destination saw.
+ * a socket that answers each datagram with the peer address it saw; and its SCTP side from
+ * {@link SctpSupport#forThisMachine()} — on a kernel without SCTP a userspace responder that
+ * answers an INIT to a declared SCTP port with an INIT ACK whose State Cookie holds the source IP
+ * it saw, and an INIT to any other port with an ABORT (so it runs for every pod, SCTP ports or
+ * not); on a kernel with SCTP, kernel listeners that write the peer address like TCP's. The
+ * sockets are made inside the pod's namespace (bound to 0.0.0.0) and served by one daemon thread
+ * each. The peer address in the answer is how a probe learns the source IP the destination saw.
  */
 final class ServedListeners implements Closeable
 {
@@ -42,6 +48,7 @@ final class ServedListeners implements Closeable
         final ServedListeners listeners = new ServedListeners(owner);
         try
         {
+            final Set<Integer> sctpPorts = new TreeSet<>();
             for (final ContainerPort port : ports)
             {
                 final IpProtocol protocol = port.protocol() == null ? IpProtocol.TCP : port.protocol();
@@ -49,12 +56,13 @@ final class ServedListeners implements Closeable
                 {
                     case TCP -> listeners.serveTcp(namespace, port.containerPort());
                     case UDP -> listeners.serveUdp(namespace, port.containerPort());
-                    default ->
-                    {
-                        // SCTP (and anything else): not served live; requireSupported refuses probes of it.
-                    }
+                    case SCTP -> sctpPorts.add(port.containerPort());
+                    // ICMP has no ports: the loader refuses it as a container port, so this is a bug if reached.
+                    default -> throw new IllegalArgumentException(owner + ": cannot serve " + protocol
+                        + "/" + port.containerPort());
                 }
             }
+            listeners.sockets.add(SctpSupport.forThisMachine().serve(owner, namespace, sctpPorts));
             return listeners;
         }
         catch (final RuntimeException failed)
@@ -64,7 +72,7 @@ final class ServedListeners implements Closeable
         }
     }
 
-    /** Connections accepted and datagrams answered so far. */
+    /** TCP connections accepted and UDP datagrams answered so far (SCTP keeps its own counters). */
     long servedCount()
     {
         return served.get();

@@ -27,10 +27,12 @@ import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
- * {@code run --live} gives the emulated mode's verdicts, probe by probe: library scenarios without
- * SCTP — policies applied and deleted, relabels, pods added and deleted, external hosts, ICMP —
- * run once emulated and once with live namespaces and kernel sockets. Needs root, /dev/net/tun,
- * iproute2 and ping: skips with the reason elsewhere, fails under CI=true.
+ * {@code run --live} gives the emulated mode's verdicts, probe by probe: library scenarios —
+ * policies applied and deleted, relabels, pods added and deleted, external hosts, ICMP, and every
+ * library scenario that probes SCTP (served, refused with ABORT, denied; on a kernel without SCTP
+ * through the userspace responder) — run once emulated and once with live namespaces and real
+ * sockets. Needs root, /dev/net/tun, iproute2 and ping: skips with the reason elsewhere, fails
+ * under CI=true. SCTP is never skipped: a machine where live SCTP cannot work fails the test.
  */
 @Tag("root")
 class LiveAgreementRootTest
@@ -50,7 +52,10 @@ class LiveAgreementRootTest
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"demo.yaml", "external-hosts.yaml", "pods-added-and-deleted.yaml",
         "policy/01-notes-db-policy.yaml", "policy/04-notes-egress.yaml", "policy/30-relabel.yaml",
-        "policy/32-icmp.yaml"})
+        "policy/32-icmp.yaml",
+        // The SCTP scenarios of the library (grep SCTP library): INIT ACK, ABORT and denied INITs live.
+        "one-node.yaml", "two-nodes.yaml", "policy/05-default-allow-all.yaml", "policy/06-replies-without-egress.yaml",
+        "policy/31-sctp.yaml"})
     void shouldGiveTheEmulatedVerdictsProbeByProbeWhenRunLive(final String fileName) throws Exception
     {
         final Scenario scenario = ScenarioLoader.load(Path.of("library").resolve(fileName));

@@ -17,14 +17,21 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class LiveSupportTest
 {
     @Test
-    void shouldRefuseAScenarioWithAnSctpProbeNamingTheStepAndProbe() throws Exception
+    void shouldAcceptAScenarioWithSctpProbesWhereLiveSctpWorks() throws Exception
+    {
+        assertDoesNotThrow(() -> LiveSupport.requireSupported(ScenarioLoader.load(Path.of("library/two-nodes.yaml")), null));
+    }
+
+    @Test
+    void shouldRefuseAScenarioWithAnSctpProbeWhereLiveSctpCannotWorkNamingTheStepProbeAndWhy() throws Exception
     {
         final UnsupportedScenarioException refused = assertThrows(UnsupportedScenarioException.class,
-            () -> LiveSupport.requireSupported(ScenarioLoader.load(Path.of("library/two-nodes.yaml"))));
-        assertTrue(refused.getMessage().contains("SCTP probes are not supported in live mode"), refused.getMessage());
-        assertTrue(refused.getMessage().contains("SCTP/3868"), refused.getMessage());
-        assertTrue(refused.getMessage().contains(LiveSupport.kernelHasSctp() ? "does not implement SCTP" : "no SCTP"),
+            () -> LiveSupport.requireSupported(ScenarioLoader.load(Path.of("library/two-nodes.yaml")),
+                "no SCTP and no CAP_NET_RAW"));
+        assertTrue(refused.getMessage().contains("SCTP probes cannot run live here: no SCTP and no CAP_NET_RAW"),
             refused.getMessage());
+        assertTrue(refused.getMessage().contains("SCTP/3868"), refused.getMessage());
+        assertTrue(refused.getMessage().contains("run without --live"), refused.getMessage());
     }
 
     @Test
