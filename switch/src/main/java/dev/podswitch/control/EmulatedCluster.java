@@ -417,6 +417,15 @@ public final class EmulatedCluster implements AutoCloseable
      */
     public PortAttachment removeLivePod(final String name)
     {
+        return removeLivePod(name, true);
+    }
+
+    /**
+     * As {@link #removeLivePod(String)}; with {@code releaseLease} false the pod's IP stays leased
+     * in the IPAM store — a CNI agent that stops keeps its pods' addresses for when it returns.
+     */
+    public PortAttachment removeLivePod(final String name, final boolean releaseLease)
+    {
         final PortAttachment attachment = livePodByName.remove(name);
         if (attachment == null)
         {
@@ -446,6 +455,10 @@ public final class EmulatedCluster implements AutoCloseable
         if (attachment.kind() == LocalEndpoint.Kind.POD)
         {
             final String[] key = ipamKeyByName.remove(name);
+            if (!releaseLease)
+            {
+                return attachment;
+            }
             ipam.release(attachment.node().name(), key == null ? liveContainerId(name) : key[0],
                 key == null ? "eth0" : key[1]);
         }

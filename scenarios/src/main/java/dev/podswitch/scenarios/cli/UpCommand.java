@@ -32,8 +32,9 @@ public final class UpCommand implements Callable<Integer>
     private String underlay;
 
     @Option(names = "--idle", paramLabel = "busy-spin|yield|blocking", defaultValue = "blocking",
-        description = "What an idle node thread does: blocking (default) parks up to 1 ms, which adds to every round "
-            + "trip; busy-spin answers at once but keeps a core busy per node thread.")
+        description = "What an idle node thread does: blocking (default) sleeps on an epoll set of its TAPs and tunnel "
+            + "socket, woken by the kernel when a frame arrives; busy-spin never sleeps (lowest latency, a core per node "
+            + "thread).")
     private String idle;
 
     @Option(names = "--state-dir", paramLabel = "DIR",

@@ -23,6 +23,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
 import java.util.function.UnaryOperator;
+import dev.podswitch.ipam.IpamStore;
+import dev.podswitch.ipam.store.InMemoryIpamStore;
 
 /**
  * A scenario's cluster while it runs: the emulated cluster (data plane and addresses) plus the
@@ -70,9 +72,20 @@ public final class Lab implements AutoCloseable
     public Lab(final Scenario scenario, final ClusterOptions.Underlay underlay, final int threads, final IdleMode idle,
         final UnaryOperator<ClusterOptions> tuning, final Function<EmulatedCluster, LabEndpoints> endpointsFactory)
     {
+        this(scenario, underlay, threads, idle, tuning, new InMemoryIpamStore(), endpointsFactory);
+    }
+
+    /**
+     * As above, with IPAM state in {@code ipamStore}: the node agent keeps it in a file, so node
+     * subnets and pod leases outlive a restart.
+     */
+    public Lab(final Scenario scenario, final ClusterOptions.Underlay underlay, final int threads, final IdleMode idle,
+        final UnaryOperator<ClusterOptions> tuning, final IpamStore ipamStore,
+        final Function<EmulatedCluster, LabEndpoints> endpointsFactory)
+    {
         this.nodeNames = scenario.cluster().nodes();
         this.cluster = EmulatedCluster.create(tuning.apply(ClusterOptions.of(scenario.cluster().podCidr(),
-            scenario.cluster().nodeCidrSize(), nodeNames, underlay).withThreading(threads, idle)));
+            scenario.cluster().nodeCidrSize(), nodeNames, underlay).withThreading(threads, idle)), ipamStore);
         LabEndpoints made = null;
         try
         {
@@ -153,6 +166,49 @@ public final class Lab implements AutoCloseable
     public Map<String, NetworkPolicy> policies()
     {
         return Collections.unmodifiableMap(policyByKey);
+    }
+
+    /**
+     * Adds a pod someone else attached (a CNI ADD: the agent made its interface), so NetworkPolicy
+     * selects it and protects it like any scenario pod; the new policy is published at once.
+     */
+    public void registerAttachedPod(final PodSpec pod)
+    {
+        if (podByKey.containsKey(pod.key()))
+        {
+            throw new IllegalArgumentException("pod " + pod.key() + " already exists");
+        }
+        namespaceLabels.computeIfAbsent(pod.namespace(), ns -> Map.of(METADATA_NAME_LABEL, ns));
+        podByKey.put(pod.key(), pod);
+        publishPolicy();
+    }
+
+    /** Forgets a pod registered by {@link #registerAttachedPod} and publishes the policy without it. */
+    public void unregisterAttachedPod(final String key)
+    {
+        if (podByKey.remove(key) != null)
+        {
+            publishPolicy();
+        }
+    }
+
+    /** {@code kubectl apply} of a NetworkPolicy on a running lab: compiled and published at once. */
+    public void applyAndPublish(final NetworkPolicy policy)
+    {
+        applyPolicy(policy);
+        publishPolicy();
+    }
+
+    /** {@code kubectl delete} of a NetworkPolicy on a running lab; false when there was none of that key. */
+    public boolean deleteAndPublish(final String key)
+    {
+        if (!policyByKey.containsKey(key))
+        {
+            return false;
+        }
+        deletePolicy(key);
+        publishPolicy();
+        return true;
     }
 
     /** Creates or replaces a policy (like kubectl apply). */

@@ -63,6 +63,73 @@ public final class IpCommand
         return run(withIp(command.toArray(String[]::new)));
     }
 
+    /**
+     * Runs {@code ip} commands (one per line, as {@code ip -batch} reads them) inside the network
+     * namespace at {@code namespacePath} — a CNI_NETNS path, which {@code ip -n} cannot take — in one
+     * process through util-linux's {@code nsenter}.
+     *
+     * @throws IllegalStateException naming the failing command and its output.
+     */
+    public static String batchInNamespacePath(final String namespacePath, final List<String> commands)
+    {
+        Path batch = null;
+        try
+        {
+            batch = Files.createTempFile("psw-ip", ".batch");
+            Files.write(batch, commands, StandardCharsets.UTF_8);
+            final List<String> command = new ArrayList<>(List.of(nsenterPath(), "--net=" + namespacePath));
+            command.addAll(withIp("-batch", batch.toString()));
+            final Result result = run(command);
+            if (!result.succeeded())
+            {
+                throw new IllegalStateException("in " + namespacePath + ": ip -batch " + commands + " failed (exit "
+                    + result.exitStatus() + "): " + result.output().strip());
+            }
+            return result.output();
+        }
+        catch (final IOException failed)
+        {
+            throw new IllegalStateException("cannot write an ip batch file: " + failed.getMessage(), failed);
+        }
+        finally
+        {
+            deleteQuietly(batch);
+        }
+    }
+
+    /** Runs {@code ip args…} in the namespace at {@code namespacePath}; the caller judges the exit status. */
+    public static Result ipInNamespacePath(final String namespacePath, final String... args)
+    {
+        final List<String> command = new ArrayList<>(List.of(nsenterPath(), "--net=" + namespacePath));
+        command.addAll(withIp(args));
+        return run(command);
+    }
+
+    private static String nsenterPath()
+    {
+        final String nsenter = locate("nsenter", "/usr/bin/nsenter", "/bin/nsenter", "/usr/sbin/nsenter");
+        if (nsenter == null)
+        {
+            throw new IllegalStateException("util-linux's nsenter is not installed (apt-get install util-linux)");
+        }
+        return nsenter;
+    }
+
+    private static void deleteQuietly(final Path file)
+    {
+        if (file != null)
+        {
+            try
+            {
+                Files.deleteIfExists(file);
+            }
+            catch (final IOException ignored)
+            {
+                // A temp file left behind is harmless.
+            }
+        }
+    }
+
     private static List<String> withIp(final String... args)
     {
         if (IP == null)

@@ -1,0 +1,139 @@
+package dev.podswitch.scenarios.cni;
+
+import dev.podswitch.control.ClusterOptions;
+import dev.podswitch.dataplane.agent.IdleMode;
+import dev.podswitch.ipam.store.FileIpamStore;
+import dev.podswitch.scenarios.live.LiveEndpoints;
+import dev.podswitch.scenarios.live.LiveMode;
+import dev.podswitch.scenarios.load.ScenarioLoader;
+import dev.podswitch.scenarios.model.Scenario;
+import dev.podswitch.scenarios.run.Lab;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * {@code podswitch agent}: a node agent as a systemd unit or a DaemonSet would run it. It brings up
+ * a cluster live — the scenario given, or one node — with IPAM state in its state directory, re-attaches
+ * the CNI pods a previous run left (their persistent TAPs are still in their namespaces), and
+ * serves the plugin on its Unix socket until it is closed. Closing keeps the CNI pods' interfaces
+ * and IP leases for the next run; the scenario's own pods are removed, as {@code up} removes them.
+ */
+public final class NodeAgent implements AutoCloseable
+{
+    /** The cluster when no scenario is given: one node, the default pod CIDR. */
+    static final String DEFAULT_CLUSTER = """
+        name: podswitch agent, one node
+        description: the cluster a node agent serves when no scenario is given
+        cluster:
+          nodes: [node-1]
+        namespaces:
+          default: {}
+        """;
+    public static final String IPAM_DIRECTORY = "ipam";
+
+    /** @param scenario null for {@link #DEFAULT_CLUSTER}. */
+    public record Options(Path stateDirectory, Path socket, Path scenario, ClusterOptions.Underlay underlay, IdleMode idle)
+    {
+    }
+
+    private final Lab lab;
+    private final LivePodNetwork network;
+    private final AttachmentStore attachments;
+    private final CniAgent server;
+
+    private NodeAgent(final Lab lab, final LivePodNetwork network, final AttachmentStore attachments,
+        final CniAgent server)
+    {
+        this.lab = lab;
+        this.network = network;
+        this.attachments = attachments;
+        this.server = server;
+    }
+
+    public static NodeAgent start(final Options options, final PrintStream log) throws Exception
+    {
+        Files.createDirectories(options.stateDirectory());
+        final Scenario scenario = ScenarioLoader.load(options.scenario() != null ? options.scenario()
+            : defaultCluster(options.stateDirectory()));
+        final Lab lab = new Lab(scenario, options.underlay(), LiveMode.threads(scenario, 0), options.idle(),
+            LiveMode::liveFrames, new FileIpamStore(options.stateDirectory().resolve(IPAM_DIRECTORY)),
+            LiveEndpoints::new);
+        try
+        {
+            final LivePodNetwork network = new LivePodNetwork(lab);
+            final AttachmentStore attachments = new AttachmentStore(options.stateDirectory());
+            for (final CniAttachment attachment : attachments.all())
+            {
+                if (network.reattach(attachment))
+                {
+                    log.println("podswitch agent: re-attached " + attachment.podKey() + " (" + attachment.ip() + ", "
+                        + attachment.ifName() + " in " + attachment.netns() + ")");
+                }
+                else
+                {
+                    network.releaseLease(attachment.node(), attachment.containerId(), attachment.ifName());
+                    attachments.remove(attachment);
+                    log.println("podswitch agent: dropped " + attachment.podKey() + ": its namespace or interface is gone;"
+                        + " released " + attachment.ip());
+                }
+            }
+            final CniHandler handler = new CniHandler(network, attachments);
+            final CniAgent server = new CniAgent(options.socket(), handler, new AgentControl(lab, attachments), log).start();
+            return new NodeAgent(lab, network, attachments, server);
+        }
+        catch (final Exception | Error failed)
+        {
+            lab.close();
+            throw failed;
+        }
+    }
+
+    private static Path defaultCluster(final Path stateDirectory) throws IOException
+    {
+        final Path file = stateDirectory.resolve("agent-cluster.yaml");
+        if (!Files.exists(file))
+        {
+            Files.writeString(file, DEFAULT_CLUSTER);
+        }
+        return file;
+    }
+
+    public Lab lab()
+    {
+        return lab;
+    }
+
+    public AttachmentStore attachments()
+    {
+        return attachments;
+    }
+
+    public CniAgent server()
+    {
+        return server;
+    }
+
+    /** Stops serving; CNI pods keep their interfaces (persistent TAPs) and IP leases for the next run. */
+    @Override
+    public void close()
+    {
+        try
+        {
+            server.close();
+        }
+        finally
+        {
+            try
+            {
+                network.closeKeepingInterfaces();
+            }
+            finally
+            {
+                lab.close();
+            }
+        }
+    }
+}
