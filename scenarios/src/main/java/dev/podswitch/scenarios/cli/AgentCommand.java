@@ -2,6 +2,7 @@ package dev.podswitch.scenarios.cli;
 
 import dev.podswitch.control.ClusterOptions;
 import dev.podswitch.dataplane.agent.IdleMode;
+import dev.podswitch.scenarios.cni.CniConfigDirectory;
 import dev.podswitch.scenarios.cni.NodeAgent;
 import dev.podswitch.scenarios.cni.PluginClient;
 import dev.podswitch.scenarios.live.LiveSupport;
@@ -37,6 +38,11 @@ public final class AgentCommand implements Callable<Integer>
             + "default: one node, node-1, pod CIDR 10.244.0.0/24.")
     private Path scenario;
 
+    @Option(names = "--conf-dir", paramLabel = "DIR",
+        description = "The CNI config directory runtimes read (default: /etc/cni/net.d): the agent reports the "
+            + "config in force as they would pick it, and refuses to start when that file is invalid.")
+    private Path confDirectory = CniConfigDirectory.DEFAULT;
+
     @Option(names = "--underlay", paramLabel = "memory|udp", defaultValue = "udp",
         description = "How nodes exchange VXLAN (default: ${DEFAULT-VALUE}).")
     private String underlay;
@@ -64,6 +70,20 @@ public final class AgentCommand implements Callable<Integer>
         catch (final IllegalArgumentException bad)
         {
             System.err.println("podswitch: " + bad.getMessage());
+            return Main.EXIT_INVALID;
+        }
+        try
+        {
+            final CniConfigDirectory.InForce inForce = CniConfigDirectory.inForce(confDirectory);
+            System.err.println(inForce == null
+                ? "podswitch agent: no CNI config in " + confDirectory + " yet (podswitch cni install writes one)"
+                : "podswitch agent: CNI config in force: " + inForce.file() + " (network \"" + inForce.name()
+                    + "\", plugins " + inForce.plugins() + ", first in lexical order)"
+                    + (inForce.podswitchFirst() ? "" : "; podswitch is not its first plugin, so runtimes will not call it"));
+        }
+        catch (final CniConfigDirectory.InvalidConfig invalid)
+        {
+            System.err.println("podswitch: the CNI config in force is invalid: " + invalid.getMessage());
             return Main.EXIT_INVALID;
         }
         final NodeAgent agent;
