@@ -143,6 +143,35 @@ public final class LinuxLibc
     {
     }
 
+    /**
+     * Closes {@code fd} and then frees {@code arena} (the fd's preallocated call memory), once:
+     * the shared last step of every native resource here.
+     */
+    public static void closeOnce(final int fd, final java.lang.foreign.Arena arena)
+    {
+        try (java.lang.foreign.Arena call = java.lang.foreign.Arena.ofConfined())
+        {
+            final int ignored = (int)CLOSE.invokeExact(call.allocate(CAPTURE_LAYOUT), fd);
+        }
+        catch (final Throwable impossible)
+        {
+            throw new IllegalStateException(impossible);
+        }
+        finally
+        {
+            arena.close();
+        }
+    }
+
+    /** Why these bindings cannot be used on this platform (not Linux x86_64), or null. */
+    public static UnsupportedOperationException unsupportedPlatform()
+    {
+        final String os = System.getProperty("os.name", "").toLowerCase(java.util.Locale.ROOT);
+        final String arch = System.getProperty("os.arch", "");
+        return os.contains("linux") && (arch.equals("amd64") || arch.equals("x86_64")) ? null
+            : new UnsupportedOperationException("needs Linux x86_64; this is " + os + " " + arch);
+    }
+
     /** Binds with errno capture: every handle takes the captured-state segment as its first argument. */
     private static MethodHandle bind(final String name, final FunctionDescriptor descriptor,
         final Linker.Option... extra)

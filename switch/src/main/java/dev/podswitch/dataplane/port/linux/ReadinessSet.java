@@ -57,9 +57,7 @@ public final class ReadinessSet implements AutoCloseable
 
     private static boolean isAvailable()
     {
-        final String os = System.getProperty("os.name", "").toLowerCase(java.util.Locale.ROOT);
-        final String arch = System.getProperty("os.arch", "");
-        return os.contains("linux") && (arch.equals("amd64") || arch.equals("x86_64"));
+        return LinuxLibc.unsupportedPlatform() == null;
     }
 
     public int fd()
@@ -160,17 +158,6 @@ public final class ReadinessSet implements AutoCloseable
             return;
         }
         closed = true;
-        try
-        {
-            final int ignored = (int)LinuxLibc.CLOSE.invokeExact(waitErrno, fd);
-        }
-        catch (final Throwable impossible)
-        {
-            throw new IllegalStateException(impossible);
-        }
-        finally
-        {
-            arena.close();
-        }
+        LinuxLibc.closeOnce(fd, arena);
     }
 }

@@ -9,7 +9,6 @@ import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Locale;
 
 /**
  * A Linux TAP device, opened through {@code /dev/net/tun} with the FFM API: a non-blocking fd on
@@ -272,27 +271,15 @@ public final class TapDevice implements AutoCloseable
             return;
         }
         closed = true;
-        try
-        {
-            final int ignored = (int)LinuxLibc.CLOSE.invokeExact(writeErrno, fd);
-        }
-        catch (final Throwable impossible)
-        {
-            throw new IllegalStateException(impossible);
-        }
-        finally
-        {
-            arena.close();
-        }
+        LinuxLibc.closeOnce(fd, arena);
     }
 
     private static Throwable probe()
     {
-        final String os = System.getProperty("os.name", "").toLowerCase(Locale.ROOT);
-        final String arch = System.getProperty("os.arch", "");
-        if (!os.contains("linux") || !(arch.equals("amd64") || arch.equals("x86_64")))
+        final UnsupportedOperationException platform = LinuxLibc.unsupportedPlatform();
+        if (platform != null)
         {
-            return new UnsupportedOperationException("TAP ports need Linux x86_64; this is " + os + " " + arch);
+            return new UnsupportedOperationException("TAP ports " + platform.getMessage());
         }
         if (!Files.exists(Path.of("/dev/net/tun")))
         {

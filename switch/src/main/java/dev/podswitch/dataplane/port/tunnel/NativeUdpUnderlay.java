@@ -6,7 +6,6 @@ import dev.podswitch.dataplane.packet.VxlanFlyweight;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.HashMap;
-import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLongArray;
 
@@ -67,11 +66,10 @@ public final class NativeUdpUnderlay implements VxlanUnderlay
 
     private static Throwable probe()
     {
-        final String os = System.getProperty("os.name", "").toLowerCase(Locale.ROOT);
-        final String arch = System.getProperty("os.arch", "");
-        if (!os.contains("linux") || !(arch.equals("amd64") || arch.equals("x86_64")))
+        final UnsupportedOperationException platform = dev.podswitch.dataplane.port.linux.LinuxLibc.unsupportedPlatform();
+        if (platform != null)
         {
-            return new UnsupportedOperationException("needs Linux x86_64; this is " + os + " " + arch);
+            return platform;
         }
         try
         {

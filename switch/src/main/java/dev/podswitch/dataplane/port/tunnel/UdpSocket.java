@@ -271,17 +271,6 @@ final class UdpSocket implements AutoCloseable
             return;
         }
         closed = true;
-        try
-        {
-            final int ignored = (int)LinuxLibc.CLOSE.invokeExact(sendErrno, fd);
-        }
-        catch (final Throwable impossible)
-        {
-            throw new IllegalStateException(impossible);
-        }
-        finally
-        {
-            arena.close();
-        }
+        LinuxLibc.closeOnce(fd, arena);
     }
 }
