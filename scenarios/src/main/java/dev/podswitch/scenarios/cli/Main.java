@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 @Command(name = "podswitch", mixinStandardHelpOptions = true, versionProvider = VersionCommand.Provider.class,
     description = "A userspace software switch that emulates Kubernetes pod networking.%n"
         + "Exit status: 0 every expectation held, 1 some expectation failed, 2 invalid input.",
-    subcommands = {RunCommand.class, UpCommand.class, DownCommand.class, DemoCommand.class, ValidateCommand.class, ExplainCommand.class, BenchCommand.class, VersionCommand.class,
+    subcommands = {RunCommand.class, UpCommand.class, DownCommand.class, CaptureCommand.class, AgentCommand.class, PolicyCommand.class, CniCommand.class, DemoCommand.class, ValidateCommand.class, ExplainCommand.class, BenchCommand.class, VersionCommand.class,
         CommandLine.HelpCommand.class})
 public final class Main
 {

@@ -18,17 +18,25 @@ import java.util.stream.Stream;
  * {@code $PODSWITCH_STATE_DIR}, else {@code /run/podswitch} (root), else
  * {@code $XDG_RUNTIME_DIR/podswitch}. Rewritten (atomically) after every namespace made or
  * removed. Each pod's TAP link has its namespace's name, so the namespaces name the links too.
+ * {@code socket} is the lab's capture endpoint ({@code lab-<pid>.sock} beside the file, see
+ * {@link CaptureServer}) while it listens, else null.
  */
-public record LabStateFile(long pid, String scenario, List<String> namespaces)
+public record LabStateFile(long pid, String scenario, List<String> namespaces, String socket)
 {
     private static final Pattern PID = Pattern.compile("\"pid\"\\s*:\\s*(\\d+)");
     private static final Pattern SCENARIO = Pattern.compile("\"scenario\"\\s*:\\s*\"((?:[^\"\\\\]|\\\\.)*)\"");
     private static final Pattern NAMESPACES = Pattern.compile("\"namespaces\"\\s*:\\s*\\[([^\\]]*)\\]");
     private static final Pattern NAME = Pattern.compile("\"(psw[0-9A-Za-z]+)\"");
+    private static final Pattern SOCKET = Pattern.compile("\"socket\"\\s*:\\s*\"((?:[^\"\\\\]|\\\\.)*)\"");
 
     public LabStateFile
     {
         namespaces = List.copyOf(namespaces);
+    }
+
+    public LabStateFile(final long pid, final String scenario, final List<String> namespaces)
+    {
+        this(pid, scenario, namespaces, null);
     }
 
     public static Path defaultDirectory()
@@ -56,15 +64,31 @@ public record LabStateFile(long pid, String scenario, List<String> namespaces)
         return directory.resolve("lab-" + pid + ".json");
     }
 
+    /** Where the lab of {@code pid} listens for {@code podswitch capture}. */
+    public static Path socketFor(final Path directory, final long pid)
+    {
+        return directory.resolve("lab-" + pid + ".sock");
+    }
+
     public String toJson()
     {
         final StringBuilder json = new StringBuilder("{\"pid\": ").append(pid).append(", \"scenario\": \"")
-            .append(scenario.replace("\\", "\\\\").replace("\"", "\\\"")).append("\", \"namespaces\": [");
+            .append(escape(scenario)).append("\", \"namespaces\": [");
         for (int i = 0; i < namespaces.size(); i++)
         {
             json.append(i == 0 ? "" : ", ").append('"').append(namespaces.get(i)).append('"');
         }
-        return json.append("]}\n").toString();
+        json.append(']');
+        if (socket != null)
+        {
+            json.append(", \"socket\": \"").append(escape(socket)).append('"');
+        }
+        return json.append("}\n").toString();
+    }
+
+    private static String escape(final String text)
+    {
+        return text.replace("\\", "\\\\").replace("\"", "\\\"");
     }
 
     /** Writes to a temporary file and renames it over the old one, so a reader never sees half a file. */
@@ -90,6 +114,7 @@ public record LabStateFile(long pid, String scenario, List<String> namespaces)
         final Matcher pid = PID.matcher(json);
         final Matcher scenario = SCENARIO.matcher(json);
         final Matcher namespaces = NAMESPACES.matcher(json);
+        final Matcher socket = SOCKET.matcher(json);
         final List<String> names = new ArrayList<>();
         if (namespaces.find())
         {
@@ -100,7 +125,7 @@ public record LabStateFile(long pid, String scenario, List<String> namespaces)
             }
         }
         return new LabStateFile(pid.find() ? Long.parseLong(pid.group(1)) : 0,
-            scenario.find() ? unescape(scenario.group(1)) : "", names);
+            scenario.find() ? unescape(scenario.group(1)) : "", names, socket.find() ? unescape(socket.group(1)) : null);
     }
 
     private static String unescape(final String quoted)

@@ -20,6 +20,7 @@ import java.util.concurrent.TimeUnit;
  * to stop (SIGTERM, then waits for its own teardown), then deletes whatever namespaces and root
  * links of the file's names are still there and removes the file. With {@code all}, also every
  * {@code psw…} namespace and link found on the machine (leftovers of any lab, e.g. a killed run).
+ * A stopped lab's capture socket ({@code lab-<pid>.sock}) is removed with its state file.
  */
 public final class LiveDown
 {
@@ -49,6 +50,11 @@ public final class LiveDown
             try
             {
                 Files.deleteIfExists(file);
+                // The capture socket goes with its lab (its name is derived, never read from the file).
+                if (ProcessHandle.of(state.pid()).map(process -> !process.isAlive()).orElse(true))
+                {
+                    Files.deleteIfExists(LabStateFile.socketFor(stateDirectory, state.pid()));
+                }
             }
             catch (final IOException failed)
             {

@@ -1,17 +1,24 @@
 package dev.podswitch.scenarios.live;
 
 import dev.podswitch.control.ClusterOptions;
+import dev.podswitch.control.EmulatedCluster;
+import dev.podswitch.control.EmulatedNode;
 import dev.podswitch.control.live.LivePod;
+import dev.podswitch.dataplane.NodeDatapath;
 import dev.podswitch.dataplane.agent.IdleMode;
 import dev.podswitch.scenarios.model.Scenario;
 import dev.podswitch.scenarios.run.Lab;
 
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * {@code podswitch up}: a scenario's cluster with its namespaces, hosts and pods live, in the
@@ -55,14 +62,34 @@ public final class LiveUp
             }
         }, "psw-up-stop");
         Runtime.getRuntime().addShutdownHook(hook);
-        new LabStateFile(pid, scenarioName, java.util.List.of()).write(stateDirectory);
+        final AtomicReference<String> socket = new AtomicReference<>();
+        new LabStateFile(pid, scenarioName, List.of()).write(stateDirectory);
         try (Lab lab = new Lab(scenario, underlay, LiveMode.threads(scenario, 0), idle, LiveMode::liveFrames,
             cluster -> new LiveEndpoints(cluster, endpoints ->
-                new LabStateFile(pid, scenarioName, endpoints.namespaces()).write(stateDirectory))))
+                new LabStateFile(pid, scenarioName, endpoints.namespaces(), socket.get()).write(stateDirectory))))
         {
-            print(scenario, lab, stateDirectory, pid, out);
-            stop.await();
-            out.println("podswitch: stopping; removing the namespaces and links");
+            final LiveEndpoints endpoints = (LiveEndpoints)lab.endpoints();
+            final CaptureServer captures = startCaptures(lab, LabStateFile.socketFor(stateDirectory, pid), out);
+            try
+            {
+                if (captures != null)
+                {
+                    socket.set(captures.path().toString());
+                    new LabStateFile(pid, scenarioName, endpoints.namespaces(), socket.get()).write(stateDirectory);
+                }
+                print(scenario, lab, stateDirectory, pid, captures != null, out);
+                stop.await();
+                out.println("podswitch: stopping; removing the namespaces and links");
+            }
+            finally
+            {
+                // Captures end first (their clients are told why), while the nodes still run.
+                socket.set(null);
+                if (captures != null)
+                {
+                    captures.close();
+                }
+            }
         }
         catch (final InterruptedException interrupted)
         {
@@ -73,6 +100,7 @@ public final class LiveUp
             try
             {
                 Files.deleteIfExists(LabStateFile.fileFor(stateDirectory, pid));
+                Files.deleteIfExists(LabStateFile.socketFor(stateDirectory, pid));
             }
             catch (final java.io.IOException ignored)
             {
@@ -90,8 +118,40 @@ public final class LiveUp
         }
     }
 
+    /** The capture endpoint for every pod, host and tunnel port of the lab; null (said why) if it cannot listen. */
+    private static CaptureServer startCaptures(final Lab lab, final Path socket, final PrintStream out)
+    {
+        final EmulatedCluster cluster = lab.cluster();
+        final Map<String, CaptureServer.Target> pods = new LinkedHashMap<>();
+        for (final Map.Entry<String, LivePod> member : ((LiveEndpoints)lab.endpoints()).members().entrySet())
+        {
+            final LivePod pod = member.getValue();
+            pods.put(member.getKey(), new CaptureServer.Target(member.getKey(), pod.interfaceName(), pod.nodeName(),
+                cluster.node(pod.nodeName()).datapath(), pod.port().id(), false, 0, 0));
+        }
+        final Map<String, CaptureServer.Target> tunnels = new LinkedHashMap<>();
+        for (final EmulatedNode node : cluster.nodes().values())
+        {
+            if (node.datapath().tunnel() != null)
+            {
+                tunnels.put(node.name(), new CaptureServer.Target("the tunnel port of " + node.name(), "vxlan",
+                    node.name(), node.datapath(), NodeDatapath.TUNNEL_PORT_ID, true, node.vtepIp(),
+                    cluster.options().vni()));
+            }
+        }
+        try
+        {
+            return CaptureServer.start(socket, pods, tunnels);
+        }
+        catch (final UncheckedIOException failed)
+        {
+            out.println("podswitch: `podswitch capture` will not work for this lab: " + failed.getMessage());
+            return null;
+        }
+    }
+
     private static void print(final Scenario scenario, final Lab lab, final Path stateDirectory, final long pid,
-        final PrintStream out)
+        final boolean captures, final PrintStream out)
     {
         final Map<String, LivePod> members = ((LiveEndpoints)lab.endpoints()).members();
         out.println("podswitch: " + scenario.name() + " is up (initial state: before any step, no NetworkPolicy yet)");
@@ -108,6 +168,19 @@ public final class LiveUp
         final LivePod first = members.values().iterator().next();
         out.println("    ip netns exec " + first.namespace() + " ping -c 1 <ip>");
         out.println();
+        if (captures)
+        {
+            out.println("  Capture a pod's frames from another terminal (Ctrl-C ends it), then read them with tshark:");
+            final String example = members.keySet().stream().filter(key -> key.contains("/")).findFirst()
+                .orElse(members.keySet().iterator().next());
+            final String where = stateDirectory.equals(LabStateFile.defaultDirectory()) ? ""
+                : " --state-dir " + stateDirectory;
+            out.println("    podswitch capture --pod " + example + " -w pod.pcap" + where);
+            out.println("    podswitch capture --tunnel " + lab.cluster().nodes().keySet().iterator().next()
+                + " -w tunnel.pcap" + where + "      # a node's VXLAN tunnel port, both ways");
+            out.println("    tshark -r pod.pcap");
+            out.println();
+        }
         out.println("  State file: " + LabStateFile.fileFor(stateDirectory, pid));
         out.println("  Ctrl-C (or `podswitch down` in another terminal) tears everything down.");
         out.flush();
