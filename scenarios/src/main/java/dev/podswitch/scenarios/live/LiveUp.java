@@ -164,7 +164,9 @@ public final class LiveUp
         }
         out.println();
         out.println("  Served ports answer real connections (TCP: the listener writes the peer address and closes;");
-        out.println("  UDP: it echoes the peer address). For example, from the first pod:");
+        out.println("  UDP: it echoes the peer address; SCTP: an INIT is answered with INIT ACK, or ABORT on a closed");
+        out.println("  port — by the kernel's SCTP if it has one, else by podswitch's handshake responder over a raw");
+        out.println("  socket). For example, from the first pod:");
         final LivePod first = members.values().iterator().next();
         out.println("    ip netns exec " + first.namespace() + " ping -c 1 <ip>");
         out.println();
