@@ -9,7 +9,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.stream.Stream;
 
 /**
@@ -68,9 +67,10 @@ public final class CniConfigDirectory
         }
     }
 
+    /** Case-sensitive, as libcni's {@code ConfFiles} compares extensions: runtimes ignore {@code X.CONFLIST}. */
     private static boolean hasConfigExtension(final Path file)
     {
-        final String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
+        final String name = file.getFileName().toString();
         return name.endsWith(".conflist") || name.endsWith(".conf") || name.endsWith(".json");
     }
 

@@ -3,10 +3,8 @@ package dev.podswitch.scenarios.cni;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -55,7 +53,9 @@ public final class CniHandler
 
     public Outcome handle(final Map<String, String> environment, final byte[] stdin)
     {
-        String version = CniVersions.LATEST;
+        // Until the config is parsed, errors answer in the version it seems to ask for, if podswitch speaks it.
+        final String asked = PluginClient.requestedVersion(stdin);
+        String version = CniVersions.isSupported(asked) ? asked : CniVersions.LATEST;
         try
         {
             final String command = environment.get("CNI_COMMAND");
@@ -71,10 +71,10 @@ public final class CniHandler
             version = config.path("cniVersion").asText("0.1.0");
             if (!CniVersions.isSupported(version))
             {
-                final String asked = version;
+                final String unsupported = version;
                 version = CniVersions.LATEST;
                 throw new CniError(CniVersions.INCOMPATIBLE_VERSION, "incompatible CNI versions",
-                    "config is \"" + asked + "\", plugin supports " + CniVersions.SUPPORTED);
+                    "config is \"" + unsupported + "\", plugin supports " + CniVersions.SUPPORTED);
             }
             final String name = config.path("name").asText("");
             if (!NETWORK_NAME.matcher(name).matches())
@@ -311,14 +311,4 @@ public final class CniHandler
         return name;
     }
 
-    /** For tests: the config a handler would read. */
-    static byte[] bytes(final String json)
-    {
-        return json.getBytes(StandardCharsets.UTF_8);
-    }
-
-    static ArrayNode emptyArray()
-    {
-        return JSON.createArrayNode();
-    }
 }

@@ -20,7 +20,7 @@ import java.util.regex.Pattern;
  * production CNIs are (Calico, Cilium). It forwards its {@code CNI_*} environment and stdin over
  * the agent's Unix socket and prints what the agent answers, exiting with its status. It answers
  * VERSION itself (runtimes ask before the agent may be up) and, when the agent cannot be reached,
- * prints the spec's error JSON with code 11 ("try again later").
+ * prints the spec's error JSON with code 11 ("try again later"; 50, "not available", for STATUS).
  *
  * <p>JDK-only and small on purpose: its start-up is part of every pod's start-up
  * ({@code podswitch cni install} gives it a class-data-sharing archive).
@@ -80,7 +80,10 @@ public final class PluginClient
         }
         catch (final IOException unreachable)
         {
-            out.print(CniVersions.errorJson(requestedVersion(stdin), CniVersions.TRY_AGAIN_LATER,
+            // STATUS is the runtime's readiness probe: for a daemon that is down the spec's answer is 50
+            // ("plugin not available"), not "try again later".
+            final int code = "STATUS".equals(command) ? CniVersions.NOT_AVAILABLE : CniVersions.TRY_AGAIN_LATER;
+            out.print(CniVersions.errorJson(requestedVersion(stdin), code,
                 "podswitch agent not reachable", "socket " + socket + ": " + unreachable.getMessage()
                     + " (start it with: podswitch agent)"));
             return 1;
