@@ -30,11 +30,35 @@ final class AgentControl implements CniAgent.ControlHandler
 
     private final Lab lab;
     private final AttachmentStore attachments;
+    private final PolicyStore policies;
 
-    AgentControl(final Lab lab, final AttachmentStore attachments)
+    AgentControl(final Lab lab, final AttachmentStore attachments, final PolicyStore policies)
     {
         this.lab = lab;
         this.attachments = attachments;
+        this.policies = policies;
+    }
+
+    /** Applies the policies a previous run kept; returns how many. */
+    int restore(final java.io.PrintStream log)
+    {
+        int restored = 0;
+        for (final Path file : policies.files())
+        {
+            try
+            {
+                for (final Manifest manifest : ScenarioLoader.loadManifests(file))
+                {
+                    lab.applyAndPublish(KubeObjects.networkPolicy(manifest));
+                    restored++;
+                }
+            }
+            catch (final ScenarioException | RuntimeException unreadable)
+            {
+                log.println("podswitch agent: cannot restore " + file + ": " + unreadable.getMessage());
+            }
+        }
+        return restored;
     }
 
     @Override
@@ -71,6 +95,7 @@ final class AgentControl implements CniAgent.ControlHandler
             final NetworkPolicy policy = KubeObjects.networkPolicy(manifest);
             final boolean replaced = lab.policies().containsKey(policy.key());
             lab.applyAndPublish(policy);
+            policies.save(policy, manifest);
             out.append("networkpolicy ").append(policy.key()).append(replaced ? " configured" : " created").append('\n');
         }
         return CniHandler.Outcome.success(out.toString());
@@ -79,8 +104,12 @@ final class AgentControl implements CniAgent.ControlHandler
     private CniHandler.Outcome delete(final String key)
     {
         final String qualified = key.contains("/") ? key : "default/" + key;
-        return lab.deleteAndPublish(qualified) ? CniHandler.Outcome.success("networkpolicy " + qualified + " deleted\n")
-            : new CniHandler.Outcome(1, "", "no networkpolicy " + qualified + "\n");
+        if (!lab.deleteAndPublish(qualified))
+        {
+            return new CniHandler.Outcome(1, "", "no networkpolicy " + qualified + "\n");
+        }
+        policies.delete(qualified);
+        return CniHandler.Outcome.success("networkpolicy " + qualified + " deleted\n");
     }
 
     private String status()

@@ -80,8 +80,15 @@ public final class NodeAgent implements AutoCloseable
                         + " released " + attachment.ip());
                 }
             }
+            final AgentControl control = new AgentControl(lab, attachments, new PolicyStore(options.stateDirectory()));
+            final int restored = control.restore(log);
+            if (restored > 0)
+            {
+                log.println("podswitch agent: " + restored + " NetworkPolic" + (restored == 1 ? "y" : "ies")
+                    + " applied by a previous run in force again");
+            }
             final CniHandler handler = new CniHandler(network, attachments);
-            final CniAgent server = new CniAgent(options.socket(), handler, new AgentControl(lab, attachments), log).start();
+            final CniAgent server = new CniAgent(options.socket(), handler, control, log).start();
             return new NodeAgent(lab, network, attachments, server);
         }
         catch (final Exception | Error failed)

@@ -131,6 +131,21 @@ class CniPolicyRootTest
     }
 
     @Test
+    void shouldKeepEnforcingAnAppliedPolicyAfterTheAgentRestarts() throws Exception
+    {
+        apply(INGRESS);
+        assertNull(NamespaceTcp.connect(other, ipX, PORT), "the policy holds");
+
+        lab.stopAgent();
+        lab.startAgent();
+
+        assertTrue(lab.log().contains("1 NetworkPolicy applied by a previous run in force again"), lab.log());
+        assertTrue(lab.agent().lab().policies().containsKey("default/x-from-client"));
+        assertNull(NamespaceTcp.connect(other, ipX, PORT), "still holds after the restart");
+        assertTrue(NamespaceTcp.connect(client, ipX, PORT) != null, "and still lets client in");
+    }
+
+    @Test
     void shouldLimitWhereACniPodMayConnectWithAnEgressPolicy() throws Exception
     {
         final String web = lab.scenarioPodIp("web");
