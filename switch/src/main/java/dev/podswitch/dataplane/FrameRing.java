@@ -54,6 +54,12 @@ public final class FrameRing
         }
     }
 
+    /** Counts a frame a port dropped before it could reach the ring (e.g. a malformed offload header). */
+    public void droppedAtReceive(final DropReason reason)
+    {
+        counters.droppedAtReceive(reason);
+    }
+
     public Frame slot(final long sequence)
     {
         return ring.get(sequence);

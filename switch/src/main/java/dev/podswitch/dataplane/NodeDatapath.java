@@ -296,6 +296,11 @@ public final class NodeDatapath implements EventPoller.Handler<Frame>
         for (final ReceiveSource source : sources)
         {
             received += source.poll(ring, BATCH_LIMIT);
+            if (source.takeDetached() && readiness != null)
+            {
+                // An fd that is always "ready" would keep the idle thread spinning; the port stays until removed.
+                readiness.remove(source.readinessFd());
+            }
         }
         if (tunnel != null)
         {

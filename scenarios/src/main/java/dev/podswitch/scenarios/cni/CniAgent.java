@@ -67,16 +67,25 @@ public final class CniAgent implements AutoCloseable
             }
             Files.delete(socket);
         }
+        // Only root (the runtime) may ask for interfaces in arbitrary namespaces: the socket is made
+        // in a private directory, restricted, and only then renamed to where clients look, so there
+        // is no moment at which anyone else could connect.
+        final Path parent = socket.toAbsolutePath().getParent();
+        final Path privateDirectory = Files.createTempDirectory(parent, ".psw-agent",
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        final Path bound = privateDirectory.resolve("cni.sock");
         server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
-        server.bind(UnixDomainSocketAddress.of(socket));
-        // Only root (the runtime) may ask for interfaces in arbitrary namespaces.
-        Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-------"));
+        server.bind(UnixDomainSocketAddress.of(bound));
+        Files.setPosixFilePermissions(bound, PosixFilePermissions.fromString("rw-------"));
+        Files.move(bound, socket, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        Files.delete(privateDirectory);
         open = true;
         acceptor = Thread.ofPlatform().name("psw-agent-accept").daemon(true).start(this::acceptLoop);
         return this;
     }
 
-    private static boolean answers(final Path socket)
+    /** Whether an agent is listening on {@code socket}. */
+    static boolean answers(final Path socket)
     {
         try (SocketChannel probe = SocketChannel.open(StandardProtocolFamily.UNIX))
         {
@@ -117,7 +126,9 @@ public final class CniAgent implements AutoCloseable
             final CniHandler.Outcome outcome;
             synchronized (driver)
             {
-                outcome = request.kind() == CniWire.KIND_CNI ? cni.handle(request.pairs(), request.body())
+                // Accepted before close() but waiting for the driver: the cluster may be going away.
+                outcome = !open ? closing(request)
+                    : request.kind() == CniWire.KIND_CNI ? cni.handle(request.pairs(), request.body())
                     : control.handle(request.pairs(), request.body());
             }
             served.incrementAndGet();
@@ -134,6 +145,14 @@ public final class CniAgent implements AutoCloseable
         {
             log.println(stamp() + " request failed: " + failed.getMessage());
         }
+    }
+
+    private static CniHandler.Outcome closing(final CniWire.Request request)
+    {
+        return new CniHandler.Outcome(1, request.kind() == CniWire.KIND_CNI
+            ? CniVersions.errorJson(CniVersions.LATEST, CniVersions.TRY_AGAIN_LATER, "podswitch agent is stopping",
+                "try again once it is back")
+            : "", request.kind() == CniWire.KIND_CNI ? "" : "the agent is stopping\n");
     }
 
     private static String describe(final Map<String, String> environment)

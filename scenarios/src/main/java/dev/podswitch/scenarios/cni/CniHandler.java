@@ -171,7 +171,14 @@ public final class CniHandler
             // Never attached, already deleted, or an ADD that failed half-way: free any lease it left.
             for (final String node : network.nodes())
             {
-                network.releaseLease(node, containerId, ifName);
+                try
+                {
+                    network.releaseLease(node, containerId, ifName);
+                }
+                catch (final RuntimeException neverLeasable)
+                {
+                    // E.g. an id IPAM could never have leased under (too long): there is nothing to free.
+                }
             }
             return Outcome.success("");
         }
@@ -216,7 +223,12 @@ public final class CniHandler
     private Outcome gc(final ObjectNode config, final String version, final String name)
     {
         requireAtLeast11(version, "GC");
-        final JsonNode valid = config.has(VALID_ATTACHMENTS) ? config.get(VALID_ATTACHMENTS) : config.get(VALID_ATTACHMENTS_OLD);
+        JsonNode valid = config.has(VALID_ATTACHMENTS) ? config.get(VALID_ATTACHMENTS) : config.get(VALID_ATTACHMENTS_OLD);
+        if (valid != null && valid.isNull())
+        {
+            // libcni sends null for a runtime's empty (nil) list: nothing is valid.
+            valid = null;
+        }
         if (valid != null && !valid.isArray())
         {
             throw new CniError(CniVersions.INVALID_CONFIG, "invalid GC input", VALID_ATTACHMENTS + " must be a list");

@@ -192,24 +192,43 @@ public final class LivePodNetwork implements PodNetwork
     }
 
     @Override
-    public boolean reattach(final CniAttachment attachment)
+    public Reattached reattach(final CniAttachment attachment)
     {
-        if (!Files.exists(Path.of(attachment.netns())) || !cluster.nodes().containsKey(attachment.node()))
+        if (!Files.exists(Path.of(attachment.netns()))
+            || !IpCommand.ipInNamespacePath(attachment.netns(), "link", "show", "dev", attachment.ifName()).succeeded())
         {
-            return false;
+            // Checked first: opening the TAP by name would otherwise make a new, unconfigured one.
+            return Reattached.GONE;
+        }
+        if (!cluster.nodes().containsKey(attachment.node()))
+        {
+            return Reattached.FAILED;
+        }
+        final String name = clusterName(attachment.containerId(), attachment.ifName());
+        try
+        {
+            cluster.addLivePod(name, attachment.node(), attachment.containerId(), attachment.ifName(),
+                Ipv4.parse(attachment.ip()), (node, portId, ip, mac) -> new TapPort(portId,
+                    openIn(attachment.netns(), attachment.ifName()), node.datapath().ring().frameCapacity()));
+        }
+        catch (final RuntimeException busy)
+        {
+            // EBUSY (another agent holds the device) or the like: nothing here says the pod is gone.
+            return Reattached.FAILED;
         }
         try
         {
-            cluster.addLivePod(clusterName(attachment.containerId(), attachment.ifName()), attachment.node(),
-                attachment.containerId(), attachment.ifName(), Ipv4.parse(attachment.ip()),
-                (node, portId, ip, mac) -> new TapPort(portId, openIn(attachment.netns(), attachment.ifName()),
-                    node.datapath().ring().frameCapacity()));
             register(attachment);
-            return true;
+            return Reattached.YES;
         }
-        catch (final RuntimeException gone)
+        catch (final RuntimeException failed)
         {
-            return false;
+            final EmulatedCluster.PortAttachment attached = cluster.removeLivePod(name, false);
+            if (attached != null && attached.port() instanceof final TapPort port)
+            {
+                port.close();
+            }
+            return Reattached.FAILED;
         }
     }
 

@@ -10,6 +10,9 @@ import dev.podswitch.scenarios.model.Scenario;
 import dev.podswitch.scenarios.run.Lab;
 
 import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.file.StandardOpenOption;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,6 +36,7 @@ public final class NodeAgent implements AutoCloseable
           default: {}
         """;
     public static final String IPAM_DIRECTORY = "ipam";
+    static final String LOCK_FILE = "agent.lock";
 
     /** @param scenario null for {@link #DEFAULT_CLUSTER}. */
     public record Options(Path stateDirectory, Path socket, Path scenario, ClusterOptions.Underlay underlay, IdleMode idle)
@@ -43,19 +47,58 @@ public final class NodeAgent implements AutoCloseable
     private final LivePodNetwork network;
     private final AttachmentStore attachments;
     private final CniAgent server;
+    /** Held while the agent runs: its lock on the state directory. */
+    private final FileChannel lock;
 
     private NodeAgent(final Lab lab, final LivePodNetwork network, final AttachmentStore attachments,
-        final CniAgent server)
+        final CniAgent server, final FileChannel lock)
     {
         this.lab = lab;
         this.network = network;
         this.attachments = attachments;
         this.server = server;
+        this.lock = lock;
     }
 
     public static NodeAgent start(final Options options, final PrintStream log) throws Exception
     {
         Files.createDirectories(options.stateDirectory());
+        // One agent per state directory, checked before anything is touched: a second one would
+        // otherwise fail to open the first one's devices and take that for pods that are gone.
+        final FileChannel lockChannel = FileChannel.open(options.stateDirectory().resolve(LOCK_FILE),
+            StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        FileLock held;
+        try
+        {
+            held = lockChannel.tryLock();
+        }
+        catch (final java.nio.channels.OverlappingFileLockException heldInThisJvm)
+        {
+            held = null;
+        }
+        if (held == null)
+        {
+            lockChannel.close();
+            throw new IOException("another podswitch agent is using " + options.stateDirectory());
+        }
+        try
+        {
+            if (CniAgent.answers(options.socket()))
+            {
+                throw new IOException("another podswitch agent is serving " + options.socket());
+            }
+            return start(options, log, lockChannel);
+        }
+        catch (final Exception | Error failed)
+        {
+            lockChannel.close();
+            throw failed;
+        }
+    }
+
+    private static NodeAgent start(final Options options, final PrintStream log, final FileChannel lockChannel)
+        throws Exception
+    {
         final Scenario scenario = ScenarioLoader.load(options.scenario() != null ? options.scenario()
             : defaultCluster(options.stateDirectory()));
         final Lab lab = new Lab(scenario, options.underlay(), LiveMode.threads(scenario, 0), options.idle(),
@@ -67,17 +110,19 @@ public final class NodeAgent implements AutoCloseable
             final AttachmentStore attachments = new AttachmentStore(options.stateDirectory());
             for (final CniAttachment attachment : attachments.all())
             {
-                if (network.reattach(attachment))
+                switch (network.reattach(attachment))
                 {
-                    log.println("podswitch agent: re-attached " + attachment.podKey() + " (" + attachment.ip() + ", "
-                        + attachment.ifName() + " in " + attachment.netns() + ")");
-                }
-                else
-                {
-                    network.releaseLease(attachment.node(), attachment.containerId(), attachment.ifName());
-                    attachments.remove(attachment);
-                    log.println("podswitch agent: dropped " + attachment.podKey() + ": its namespace or interface is gone;"
-                        + " released " + attachment.ip());
+                    case YES -> log.println("podswitch agent: re-attached " + attachment.podKey() + " (" + attachment.ip()
+                        + ", " + attachment.ifName() + " in " + attachment.netns() + ")");
+                    case GONE ->
+                    {
+                        network.releaseLease(attachment.node(), attachment.containerId(), attachment.ifName());
+                        attachments.remove(attachment);
+                        log.println("podswitch agent: dropped " + attachment.podKey()
+                            + ": its namespace or interface is gone; released " + attachment.ip());
+                    }
+                    case FAILED -> log.println("podswitch agent: could not re-attach " + attachment.podKey() + " ("
+                        + attachment.ip() + "); its lease and record are kept — a restart or the runtime's DEL settles it");
                 }
             }
             final AgentControl control = new AgentControl(lab, attachments, new PolicyStore(options.stateDirectory()));
@@ -89,7 +134,7 @@ public final class NodeAgent implements AutoCloseable
             }
             final CniHandler handler = new CniHandler(network, attachments);
             final CniAgent server = new CniAgent(options.socket(), handler, control, log).start();
-            return new NodeAgent(lab, network, attachments, server);
+            return new NodeAgent(lab, network, attachments, server, lockChannel);
         }
         catch (final Exception | Error failed)
         {
@@ -135,11 +180,26 @@ public final class NodeAgent implements AutoCloseable
         {
             try
             {
-                network.closeKeepingInterfaces();
+                // As the driver: no request may be half-way through the cluster meanwhile.
+                server.asDriver(network::closeKeepingInterfaces);
             }
             finally
             {
-                lab.close();
+                try
+                {
+                    lab.close();
+                }
+                finally
+                {
+                    try
+                    {
+                        lock.close();
+                    }
+                    catch (final IOException ignored)
+                    {
+                        // Closing the channel releases the lock; nothing else to do.
+                    }
+                }
             }
         }
     }

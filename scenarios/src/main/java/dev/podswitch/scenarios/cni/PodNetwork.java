@@ -27,8 +27,19 @@ public interface PodNetwork
     /** Releases an IP lease held under (container id, ifname) without an attachment (after a failed ADD). */
     void releaseLease(String node, String containerId, String ifName);
 
-    /** After an agent restart: attaches a recorded attachment again; false when its namespace or interface is gone. */
-    boolean reattach(CniAttachment attachment);
+    /** What {@link #reattach} found. */
+    enum Reattached
+    {
+        /** Attached again, same IP and MAC. */
+        YES,
+        /** Its namespace or interface is gone: the pod is gone, its lease may be released. */
+        GONE,
+        /** Still there but could not be attached now (e.g. another process holds the device): keep everything. */
+        FAILED
+    }
+
+    /** After an agent restart: attaches a recorded attachment again. */
+    Reattached reattach(CniAttachment attachment);
 
     /** What is wrong with a recorded attachment now (CHECK); empty when nothing is. */
     List<String> problems(CniAttachment attachment);

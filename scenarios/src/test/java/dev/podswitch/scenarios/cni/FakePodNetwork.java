@@ -63,9 +63,9 @@ final class FakePodNetwork implements PodNetwork
     }
 
     @Override
-    public boolean reattach(final CniAttachment attachment)
+    public Reattached reattach(final CniAttachment attachment)
     {
-        return true;
+        return Reattached.YES;
     }
 
     @Override

@@ -16,6 +16,15 @@ public interface ReceiveSource
      */
     int poll(FrameRing ring, int limit);
 
+    /**
+     * True once, when the source found its device gone for good (a TAP whose namespace was deleted
+     * answers every read with EBADFD and is always "ready"): the node then stops waiting on it.
+     */
+    default boolean takeDetached()
+    {
+        return false;
+    }
+
     /** An fd that is readable when this source has frames (for an idle node thread to wait on); -1: none. */
     default int readinessFd()
     {

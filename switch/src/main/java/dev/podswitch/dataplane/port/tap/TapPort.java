@@ -2,6 +2,7 @@ package dev.podswitch.dataplane.port.tap;
 
 import dev.podswitch.dataplane.FrameRing;
 import dev.podswitch.dataplane.offload.Offload;
+import dev.podswitch.dataplane.stats.DropReason;
 import dev.podswitch.dataplane.port.Port;
 import dev.podswitch.dataplane.port.ReceiveSource;
 
@@ -33,6 +34,10 @@ public final class TapPort implements Port, ReceiveSource, AutoCloseable
     private final MemorySegment transmitScratch;
     private long receivedFrames;
     private long receiveErrors;
+    private static final int ENODEV = 19;
+    private static final int EBADFD = 77;
+    private boolean detached;
+    private boolean detachReported;
     private long badOffloadDrops;
     private long offloadedFrames;
     private long transmittedFrames;
@@ -70,8 +75,23 @@ public final class TapPort implements Port, ReceiveSource, AutoCloseable
     }
 
     @Override
+    public boolean takeDetached()
+    {
+        if (detached && !detachReported)
+        {
+            detachReported = true;
+            return true;
+        }
+        return false;
+    }
+
+    @Override
     public int poll(final FrameRing ring, final int limit)
     {
+        if (detached)
+        {
+            return 0;
+        }
         int frames = 0;
         while (frames < limit)
         {
@@ -81,6 +101,8 @@ public final class TapPort implements Port, ReceiveSource, AutoCloseable
                 if (read == TapDevice.READ_ERROR)
                 {
                     receiveErrors++;
+                    // EBADFD / ENODEV: the device went with its namespace; it will never read again.
+                    detached = device.lastReadErrno() == EBADFD || device.lastReadErrno() == ENODEV;
                 }
                 break;
             }
@@ -88,10 +110,11 @@ public final class TapPort implements Port, ReceiveSource, AutoCloseable
             final int frameLength = read - VirtioNetHeader.LENGTH;
             final long offload = frameLength < 0 ? VirtioNetHeader.INVALID
                 : VirtioNetHeader.read(receiveBuffer, 0, frameLength);
-            if (offload == VirtioNetHeader.INVALID || offload != Offload.NONE && !device.offloads())
+            if (offload == VirtioNetHeader.INVALID || Offload.needsWork(offload) && !device.offloads())
             {
                 // Never hand on a frame whose header we cannot honour (or did not ask for).
                 badOffloadDrops++;
+                ring.droppedAtReceive(DropReason.BAD_OFFLOAD);
                 continue;
             }
             if (offload != Offload.NONE)

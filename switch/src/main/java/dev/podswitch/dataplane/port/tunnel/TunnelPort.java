@@ -61,6 +61,7 @@ public final class TunnelPort implements VxlanReceiver
     private int trainSegmentSize;
     private boolean trainClosed;
     private boolean trainFailed;
+    private long trainFallbacks;
     private final TcpCoalescer coalescer;
     private final TcpCoalescer.Output intoRing;
     private int trainSourceVtepIp;
@@ -208,8 +209,20 @@ public final class TunnelPort implements VxlanReceiver
 
     private void sendTrain()
     {
-        trainFailed |= !underlay.sendTrain(localVtepIp, trainRemoteVtepIp, trainSourcePort, train, 0, trainLength,
-            trainSegmentSize, trainSegments);
+        if (!underlay.sendTrain(localVtepIp, trainRemoteVtepIp, trainSourcePort, train, 0, trainLength,
+            trainSegmentSize, trainSegments))
+        {
+            // The kernel refuses a GSO train it cannot send whole (EMSGSIZE when a segment exceeds the
+            // path MTU), where single datagrams would still go out (fragmented if need be): send them so.
+            for (int at = 0; at < trainLength; at += trainSegmentSize)
+            {
+                final int payloadLength = Math.min(trainSegmentSize, trainLength - at);
+                final int outerLength = encapsulate(train, at + VxlanFlyweight.HEADER_LENGTH,
+                    payloadLength - VxlanFlyweight.HEADER_LENGTH, trainRemoteVtepIp, trainSourcePort);
+                trainFailed |= !underlay.send(localVtepIp, trainRemoteVtepIp, trainSourcePort, scratch, 0, outerLength);
+            }
+            trainFallbacks++;
+        }
         trainLength = 0;
         trainSegments = 0;
         trainClosed = false;
@@ -219,6 +232,12 @@ public final class TunnelPort implements VxlanReceiver
     public int readinessFd()
     {
         return pollsUnderlay ? underlay.readinessFd(localVtepIp) : -1;
+    }
+
+    /** Trains the underlay refused and that went out as single datagrams instead. */
+    public long trainFallbackCount()
+    {
+        return trainFallbacks;
     }
 
     /** Fetches received packets when the underlay is polled (pipeline thread); returns how many. */
