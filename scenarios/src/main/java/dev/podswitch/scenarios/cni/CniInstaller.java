@@ -57,11 +57,10 @@ public final class CniInstaller
         final Path cache = support.resolve(CACHE);
         final boolean cached = train(java, jar, cache, socket);
         final Path plugin = binDirectory.resolve(PLUGIN);
-        writeAtomically(plugin, wrapper(java, jar, cached ? cache : null, socket));
-        Files.setPosixFilePermissions(plugin, PosixFilePermissions.fromString("rwxr-xr-x"));
+        writeAtomically(plugin, wrapper(java, jar, cached ? cache : null, socket), "rwxr-xr-x");
         Files.createDirectories(confDirectory);
         final Path config = confDirectory.resolve(CONFIG_FILE);
-        writeAtomically(config, conflist(network, node));
+        writeAtomically(config, conflist(network, node), "rw-r--r--");
         return new Installed(plugin, config, cached);
     }
 
@@ -152,10 +151,13 @@ public final class CniInstaller
         return Files.exists(cache);
     }
 
-    private static void writeAtomically(final Path file, final String content) throws IOException
+    /** Written whole, with its permissions, before it appears under its name: a runtime never sees less. */
+    private static void writeAtomically(final Path file, final String content, final String permissions)
+        throws IOException
     {
         final Path temp = file.resolveSibling("." + file.getFileName() + ".tmp");
         Files.writeString(temp, content);
+        Files.setPosixFilePermissions(temp, PosixFilePermissions.fromString(permissions));
         move(temp, file);
     }
 
