@@ -23,7 +23,7 @@ public final class Frame
     /** A 1,500-byte MTU frame plus VXLAN overhead: what emulated pods send. */
     public static final int EMULATED_CAPACITY = 1600;
 
-    private final MemorySegment segment;
+    private MemorySegment segment;
     private final PacketMeta meta = new PacketMeta();
     private int length;
     private int inPortId;
@@ -44,6 +44,23 @@ public final class Frame
     public MemorySegment segment()
     {
         return segment;
+    }
+
+    /**
+     * Puts {@code filled} (a buffer of exactly this slot's capacity, from an automatic arena) in
+     * the slot and returns the buffer it held, for the producer to fill next: a frame read into a
+     * port's spare buffer enters the ring without being copied. Producer only, between claim and publish.
+     */
+    MemorySegment swap(final MemorySegment filled)
+    {
+        if (filled.byteSize() != segment.byteSize())
+        {
+            throw new IllegalArgumentException("a " + filled.byteSize() + "-byte buffer cannot replace a "
+                + segment.byteSize() + "-byte slot");
+        }
+        final MemorySegment previous = segment;
+        segment = filled;
+        return previous;
     }
 
     public int capacity()

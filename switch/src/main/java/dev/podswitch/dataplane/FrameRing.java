@@ -113,6 +113,35 @@ public final class FrameRing
         return true;
     }
 
+    /**
+     * Publishes the frame in {@code filled} by swapping buffers with a free slot (see
+     * {@link Frame#swap}); returns the buffer to fill next — the slot's old one, or {@code filled}
+     * itself when the ring is full (a counted RING_FULL drop).
+     */
+    public MemorySegment offerSwapping(final int inPortId, final MemorySegment filled, final int length,
+        final long offload)
+    {
+        final long sequence = tryClaim();
+        if (sequence < 0)
+        {
+            return filled;
+        }
+        final Frame frame = ring.get(sequence);
+        final MemorySegment next = frame.swap(filled);
+        frame.length(length);
+        frame.inPortId(inPortId);
+        frame.tunnelSourceIp(0);
+        frame.offload(offload);
+        ring.publish(sequence);
+        return next;
+    }
+
+    /** A buffer that can take a slot's place in {@link #offerSwapping}: the slot size, from an automatic arena. */
+    public MemorySegment newSwapBuffer()
+    {
+        return java.lang.foreign.Arena.ofAuto().allocate(frameCapacity, 64);
+    }
+
     /** Hands every published frame to {@code handler}; returns how many it saw. */
     public int drain(final EventPoller.Handler<Frame> handler) throws Exception
     {

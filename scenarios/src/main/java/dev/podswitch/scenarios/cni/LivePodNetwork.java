@@ -101,7 +101,7 @@ public final class LivePodNetwork implements PodNetwork
     private static TapPort createInterface(final AttachRequest request, final EmulatedNode node, final int portId,
         final int ip, final long mac)
     {
-        final TapDevice device = openIn(request.netns(), request.ifName());
+        final TapDevice device = openIn(request.netns(), request.ifName(), offloadsFit(node));
         try
         {
             device.persistent(true);
@@ -121,11 +121,17 @@ public final class LivePodNetwork implements PodNetwork
         }
     }
 
-    private static TapDevice openIn(final String netns, final String ifName)
+    /** Offloads only where a ring slot holds a 64 KiB super-frame. */
+    private static boolean offloadsFit(final EmulatedNode node)
+    {
+        return node.datapath().ring().frameCapacity() >= dev.podswitch.dataplane.Frame.OFFLOAD_CAPACITY;
+    }
+
+    private static TapDevice openIn(final String netns, final String ifName, final boolean offloads)
     {
         try
         {
-            return NetworkNamespaces.callInPath(netns, () -> TapDevice.open(ifName));
+            return NetworkNamespaces.callInPath(netns, () -> TapDevice.open(ifName, offloads));
         }
         catch (final RuntimeException failed)
         {
@@ -209,7 +215,8 @@ public final class LivePodNetwork implements PodNetwork
         {
             cluster.addLivePod(name, attachment.node(), attachment.containerId(), attachment.ifName(),
                 Ipv4.parse(attachment.ip()), (node, portId, ip, mac) -> new TapPort(portId,
-                    openIn(attachment.netns(), attachment.ifName()), node.datapath().ring().frameCapacity()));
+                    openIn(attachment.netns(), attachment.ifName(), offloadsFit(node)),
+                    node.datapath().ring().frameCapacity()));
         }
         catch (final RuntimeException busy)
         {

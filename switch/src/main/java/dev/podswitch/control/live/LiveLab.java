@@ -139,7 +139,9 @@ public final class LiveLab implements AutoCloseable
     private static TapPort openPort(final EmulatedNode node, final int portId, final String tapName,
         final String namespace, final int ip, final long mac, final boolean host)
     {
-        final TapDevice device = TapDevice.open(tapName);
+        // Offloads only where a ring slot holds a 64 KiB super-frame (ClusterOptions.withFrames).
+        final TapDevice device = TapDevice.open(tapName,
+            node.datapath().ring().frameCapacity() >= dev.podswitch.dataplane.Frame.OFFLOAD_CAPACITY);
         try
         {
             // The fd stays in this JVM; only the link moves into the pod's namespace.

@@ -67,6 +67,9 @@ public final class LinuxLibc
     /** ssize_t read(int fd, void *buf, size_t count). */
     public static final MethodHandle READ = bind("read",
         FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG));
+    /** ssize_t readv(int fd, const struct iovec *iov, int iovcnt). */
+    public static final MethodHandle READV = bind("readv",
+        FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
     /** ssize_t writev(int fd, const struct iovec *iov, int iovcnt). */
     public static final MethodHandle WRITEV = bind("writev",
         FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT));

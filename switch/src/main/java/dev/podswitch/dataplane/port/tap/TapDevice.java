@@ -46,6 +46,7 @@ public final class TapDevice implements AutoCloseable
     private final MemorySegment writeErrno = arena.allocate(LinuxLibc.CAPTURE_LAYOUT);
     private final MemorySegment iovecs = arena.allocate(2L * LinuxLibc.IOVEC_LENGTH, 8);
     private final MemorySegment writeHeader = arena.allocate(VirtioNetHeader.LENGTH, 8);
+    private final MemorySegment readIovecs = arena.allocate(2L * LinuxLibc.IOVEC_LENGTH, 8);
     private final boolean offloads;
     private int lastReadErrno;
     private int lastWriteErrno;
@@ -195,6 +196,35 @@ public final class TapDevice implements AutoCloseable
         try
         {
             result = (long)LinuxLibc.READ.invokeExact(readErrno, fd, buffer, buffer.byteSize());
+        }
+        catch (final Throwable impossible)
+        {
+            throw new IllegalStateException(impossible);
+        }
+        if (result >= 0)
+        {
+            return (int)result;
+        }
+        lastReadErrno = LinuxLibc.errno(readErrno);
+        return lastReadErrno == LinuxLibc.EAGAIN || lastReadErrno == LinuxLibc.EINTR ? READ_AGAIN : READ_ERROR;
+    }
+
+    /**
+     * Reads one frame: its virtio-net header into {@code header} and the frame itself into
+     * {@code frame} (the whole of both is offered), with one readv.
+     *
+     * @return the bytes read including the header, {@link #READ_AGAIN} or {@link #READ_ERROR}.
+     */
+    public int read(final MemorySegment header, final MemorySegment frame)
+    {
+        readIovecs.set(ValueLayout.ADDRESS, 0, header);
+        readIovecs.set(ValueLayout.JAVA_LONG, 8, header.byteSize());
+        readIovecs.set(ValueLayout.ADDRESS, LinuxLibc.IOVEC_LENGTH, frame);
+        readIovecs.set(ValueLayout.JAVA_LONG, LinuxLibc.IOVEC_LENGTH + 8, frame.byteSize());
+        final long result;
+        try
+        {
+            result = (long)LinuxLibc.READV.invokeExact(readErrno, fd, readIovecs, 2);
         }
         catch (final Throwable impossible)
         {

@@ -14,11 +14,11 @@ import java.lang.foreign.MemorySegment;
  * agent polls it ({@link ReceiveSource}) and the pipeline transmits to it ({@link Port}), both on
  * the node's thread, so the port needs no synchronisation.
  *
- * <p>Receive costs one copy: a frame is read into a per-port scratch buffer and offered to the
- * ring. Reading straight into a claimed ring slot would save it, but a claim must be published
- * and a non-blocking read only says whether a frame was waiting after the claim; an empty slot
- * published as a zero-length frame would show up as a bogus drop. Zero copy needs a readiness
- * check first (poll/epoll) or readv into two slots, and is an optimisation for later.
+ * <p>Receive copies nothing in user space: a frame is read (readv: virtio-net header, then frame)
+ * into a spare buffer of slot size, which then changes places with a free ring slot
+ * ({@link FrameRing#offerSwapping}). Reading into a claimed slot instead would leave a claimed,
+ * empty slot to publish whenever the read finds nothing; the swap needs no claim until a frame is
+ * there.
  *
  * <p>Counters are plain fields written by the node's thread only (no fence per frame); other
  * threads read them for reports, exactly once the node's agent is stopped, approximately before. A frame the ring refuses is counted by the ring.
@@ -30,7 +30,9 @@ public final class TapPort implements Port, ReceiveSource, AutoCloseable
     private final int id;
     private final TapDevice device;
     private final Arena arena = Arena.ofShared();
-    private final MemorySegment receiveBuffer;
+    private final MemorySegment receiveHeader;
+    /** The buffer the next frame is read into; it changes places with a ring slot on every frame. */
+    private MemorySegment spare;
     private final MemorySegment transmitScratch;
     private long receivedFrames;
     private long receiveErrors;
@@ -53,7 +55,7 @@ public final class TapPort implements Port, ReceiveSource, AutoCloseable
         this.device = device;
         // One byte more than a slot holds, so a frame too long for the ring arrives as such (and
         // is counted FRAME_TOO_LONG by the ring) instead of silently truncated by the kernel.
-        this.receiveBuffer = arena.allocate(VirtioNetHeader.LENGTH + frameCapacity + 1L, 64);
+        this.receiveHeader = arena.allocate(VirtioNetHeader.LENGTH, 8);
         this.transmitScratch = arena.allocate(frameCapacity, 64);
     }
 
@@ -92,10 +94,14 @@ public final class TapPort implements Port, ReceiveSource, AutoCloseable
         {
             return 0;
         }
+        if (spare == null)
+        {
+            spare = ring.newSwapBuffer();
+        }
         int frames = 0;
         while (frames < limit)
         {
-            final int read = device.read(receiveBuffer);
+            final int read = device.read(receiveHeader, spare);
             if (read < 0)
             {
                 if (read == TapDevice.READ_ERROR)
@@ -108,8 +114,14 @@ public final class TapPort implements Port, ReceiveSource, AutoCloseable
             }
             frames++;
             final int frameLength = read - VirtioNetHeader.LENGTH;
+            if (frameLength >= spare.byteSize())
+            {
+                // Filled the slot to the last byte: the kernel may have cut it. Never hand on a cut frame.
+                ring.droppedAtReceive(DropReason.FRAME_TOO_LONG);
+                continue;
+            }
             final long offload = frameLength < 0 ? VirtioNetHeader.INVALID
-                : VirtioNetHeader.read(receiveBuffer, 0, frameLength);
+                : VirtioNetHeader.read(receiveHeader, 0, frameLength);
             if (offload == VirtioNetHeader.INVALID || Offload.needsWork(offload) && !device.offloads())
             {
                 // Never hand on a frame whose header we cannot honour (or did not ask for).
@@ -122,7 +134,8 @@ public final class TapPort implements Port, ReceiveSource, AutoCloseable
                 offloadedFrames++;
             }
             receivedFrames++;
-            ring.offer(id, 0, receiveBuffer, VirtioNetHeader.LENGTH, frameLength, offload);
+            // No copy: the filled buffer becomes the slot, the slot's old buffer is filled next.
+            spare = ring.offerSwapping(id, spare, frameLength, offload);
         }
         return frames;
     }
