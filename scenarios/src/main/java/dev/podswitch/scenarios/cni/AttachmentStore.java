@@ -6,12 +6,8 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.channels.FileChannel;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -81,22 +77,9 @@ public final class AttachmentStore
 
     private void save()
     {
-        final Path temp = file.resolveSibling(FILE_NAME + ".tmp");
         try
         {
-            Files.write(temp, JSON.writeValueAsBytes(new ArrayList<>(byKey.values())));
-            try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE))
-            {
-                channel.force(true);
-            }
-            try
-            {
-                Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            }
-            catch (final AtomicMoveNotSupportedException notAtomic)
-            {
-                Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING);
-            }
+            AtomicFiles.write(file, JSON.writeValueAsBytes(new ArrayList<>(byKey.values())), "rw-------");
         }
         catch (final IOException failed)
         {

@@ -4,11 +4,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -155,21 +152,11 @@ public final class CniInstaller
     private static void writeAtomically(final Path file, final String content, final String permissions)
         throws IOException
     {
-        final Path temp = file.resolveSibling("." + file.getFileName() + ".tmp");
-        Files.writeString(temp, content);
-        Files.setPosixFilePermissions(temp, PosixFilePermissions.fromString(permissions));
-        move(temp, file);
+        AtomicFiles.write(file, content.getBytes(StandardCharsets.UTF_8), permissions);
     }
 
     private static void move(final Path temp, final Path file) throws IOException
     {
-        try
-        {
-            Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        }
-        catch (final AtomicMoveNotSupportedException notAtomic)
-        {
-            Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING);
-        }
+        AtomicFiles.move(temp, file);
     }
 }

@@ -7,10 +7,8 @@ import org.snakeyaml.engine.v2.api.DumpSettings;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.stream.Stream;
 
@@ -51,19 +49,11 @@ final class PolicyStore
     void save(final NetworkPolicy policy, final Manifest manifest)
     {
         final Path file = fileOf(policy.key());
-        final Path temp = file.resolveSibling("." + file.getFileName() + ".tmp");
         try
         {
             Files.createDirectories(directory);
-            Files.writeString(temp, yaml.dumpToString(manifest.body()));
-            try
-            {
-                Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            }
-            catch (final AtomicMoveNotSupportedException notAtomic)
-            {
-                Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING);
-            }
+            AtomicFiles.write(file, yaml.dumpToString(manifest.body()).getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                "rw-------");
         }
         catch (final IOException failed)
         {

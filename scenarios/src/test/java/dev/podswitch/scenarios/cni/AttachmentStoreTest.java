@@ -78,7 +78,7 @@ class AttachmentStoreTest
 
         assertEquals(before, Files.readString(oldInode), "the old file was not touched");
         assertTrue(Files.readString(file).contains("c2"), "the new file has the new list");
-        assertFalse(Files.exists(directory.resolve(AttachmentStore.FILE_NAME + ".tmp")), "no temp file is left");
+        assertFalse(Files.exists(directory.resolve("." + AttachmentStore.FILE_NAME + ".tmp")), "no temp file is left");
     }
 
     @Test
@@ -87,14 +87,14 @@ class AttachmentStoreTest
         final AttachmentStore store = new AttachmentStore(directory);
         store.put(attachment("c1", "10.244.1.5"));
         // A save that died before its rename: half a list in the temp file.
-        Files.writeString(directory.resolve(AttachmentStore.FILE_NAME + ".tmp"), "[{\"network\":\"podn");
+        Files.writeString(directory.resolve("." + AttachmentStore.FILE_NAME + ".tmp"), "[{\"network\":\"podn");
 
         final AttachmentStore reloaded = new AttachmentStore(directory);
         assertEquals(1, reloaded.all().size(), "the last complete list is what counts");
         reloaded.put(attachment("c2", "10.244.1.6"));
 
         assertEquals(2, new AttachmentStore(directory).all().size());
-        assertFalse(Files.exists(directory.resolve(AttachmentStore.FILE_NAME + ".tmp")));
+        assertFalse(Files.exists(directory.resolve("." + AttachmentStore.FILE_NAME + ".tmp")));
     }
 
     @Test

@@ -201,12 +201,7 @@ public final class TapDevice implements AutoCloseable
         {
             throw new IllegalStateException(impossible);
         }
-        if (result >= 0)
-        {
-            return (int)result;
-        }
-        lastReadErrno = LinuxLibc.errno(readErrno);
-        return lastReadErrno == LinuxLibc.EAGAIN || lastReadErrno == LinuxLibc.EINTR ? READ_AGAIN : READ_ERROR;
+        return readResult(result);
     }
 
     /**
@@ -230,6 +225,11 @@ public final class TapDevice implements AutoCloseable
         {
             throw new IllegalStateException(impossible);
         }
+        return readResult(result);
+    }
+
+    private int readResult(final long result)
+    {
         if (result >= 0)
         {
             return (int)result;
