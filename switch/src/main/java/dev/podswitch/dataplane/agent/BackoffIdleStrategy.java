@@ -27,6 +27,9 @@ public final class BackoffIdleStrategy implements IdleStrategy
     private long yields;
     private long parkPeriodNs;
     private ReadinessSet.Waiter waiter;
+    /** Wake-ups by a ready fd since the agent last did work. */
+    private int readyButIdle;
+    private static final int MAX_READY_BUT_IDLE = 2;
 
     public BackoffIdleStrategy()
     {
@@ -77,7 +80,17 @@ public final class BackoffIdleStrategy implements IdleStrategy
         }
         else if (waiter != null)
         {
-            waiter.await(WAIT_TIMEOUT_MS);
+            if (readyButIdle > MAX_READY_BUT_IDLE)
+            {
+                // The fds say "ready" yet the agent finds nothing to do (its gate is held, or a
+                // device is in an error state): waiting on them again would return at once — sleep.
+                LockSupport.parkNanos(parkPeriodNs);
+                parkPeriodNs = Math.min(parkPeriodNs << 1, maxParkPeriodNs);
+            }
+            if (waiter.await(WAIT_TIMEOUT_MS) > 0)
+            {
+                readyButIdle++;
+            }
         }
         else
         {
@@ -91,6 +104,7 @@ public final class BackoffIdleStrategy implements IdleStrategy
     {
         spins = 0;
         yields = 0;
+        readyButIdle = 0;
         parkPeriodNs = minParkPeriodNs;
     }
 
