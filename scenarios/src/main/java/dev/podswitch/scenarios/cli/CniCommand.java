@@ -44,11 +44,15 @@ public final class CniCommand
             description = "The agent node pods of this config attach to (default: the agent's first node).")
         private String node;
 
+        @Option(names = "--mtu", paramLabel = "BYTES",
+            description = "The pods' interface MTU (e.g. 1450 when VXLAN crosses a 1,500-byte network; default: 1500).")
+        private int mtu;
+
         @Override
         public Integer call() throws IOException, InterruptedException
         {
             final CniInstaller.Installed installed = CniInstaller.install(binDirectory, confDirectory,
-                socket.toAbsolutePath(), network, node, Path.of(System.getProperty("java.home")));
+                socket.toAbsolutePath(), network, node, mtu, Path.of(System.getProperty("java.home")));
             System.out.println("plugin  " + installed.plugin() + (installed.cached() ? " (with an AOT cache)"
                 : " (no AOT cache: this JVM could not make one; calls start slower)"));
             System.out.println("config  " + installed.config() + "  (network \"" + network + "\")");

@@ -155,9 +155,25 @@ public final class CniHandler
         final String podName = args.get(CniArgs.POD_NAME) != null ? args.get(CniArgs.POD_NAME)
             : "cni-" + containerId.substring(0, Math.min(12, containerId.length())).toLowerCase(java.util.Locale.ROOT);
         final CniAttachment attachment = network.attach(new PodNetwork.AttachRequest(name, containerId, ifName, netns,
-            podNamespace, podName, args.labels(), node));
+            podNamespace, podName, args.labels(), node, mtu(config)));
         attachments.put(attachment);
         return Outcome.success(CniResult.of(attachment, version, config.get("prevResult"), config.get("dns")));
+    }
+
+    /** The config's {@code mtu} (as the bridge and ptp plugins take it): 0 when absent. */
+    private static int mtu(final ObjectNode config)
+    {
+        final JsonNode mtu = config.get("mtu");
+        if (mtu == null || mtu.isNull())
+        {
+            return 0;
+        }
+        if (!mtu.canConvertToInt() || !mtu.isIntegralNumber() || mtu.asInt() < 68 || mtu.asInt() > 65_535)
+        {
+            throw new CniError(CniVersions.INVALID_CONFIG, "invalid network config: mtu",
+                "mtu " + mtu + " must be a whole number from 68 (IPv4's minimum) to 65535");
+        }
+        return mtu.asInt();
     }
 
     private Outcome del(final Map<String, String> environment)

@@ -46,6 +46,14 @@ public final class CniInstaller
     public static Installed install(final Path binDirectory, final Path confDirectory, final Path socket,
         final String network, final String node, final Path javaHome) throws IOException, InterruptedException
     {
+        return install(binDirectory, confDirectory, socket, network, node, 0, javaHome);
+    }
+
+    /** As above; {@code mtu} > 0 goes into the config, and pods of this network get that MTU. */
+    public static Installed install(final Path binDirectory, final Path confDirectory, final Path socket,
+        final String network, final String node, final int mtu, final Path javaHome)
+        throws IOException, InterruptedException
+    {
         final Path support = binDirectory.resolve(SUPPORT_DIRECTORY);
         Files.createDirectories(support);
         final Path jar = support.resolve(JAR);
@@ -57,7 +65,7 @@ public final class CniInstaller
         writeAtomically(plugin, wrapper(java, jar, cached ? cache : null, socket), "rwxr-xr-x");
         Files.createDirectories(confDirectory);
         final Path config = confDirectory.resolve(CONFIG_FILE);
-        writeAtomically(config, conflist(network, node), "rw-r--r--");
+        writeAtomically(config, conflist(network, node, mtu), "rw-r--r--");
         return new Installed(plugin, config, cached);
     }
 
@@ -77,11 +85,12 @@ public final class CniInstaller
         return removed;
     }
 
-    static String conflist(final String network, final String node)
+    static String conflist(final String network, final String node, final int mtu)
     {
         // 1.0.0: what every runtime (and Debian's cnitool) speaks; 1.1.0 callers are answered in 1.1.0.
         return "{\n  \"cniVersion\": \"1.0.0\",\n  \"name\": " + CniVersions.quote(network) + ",\n  \"plugins\": [\n"
-            + "    {\"type\": \"podswitch\"" + (node == null ? "" : ", \"node\": " + CniVersions.quote(node)) + "}\n"
+            + "    {\"type\": \"podswitch\"" + (node == null ? "" : ", \"node\": " + CniVersions.quote(node))
+            + (mtu > 0 ? ", \"mtu\": " + mtu : "") + "}\n"
             + "  ]\n}\n";
     }
 

@@ -105,13 +105,19 @@ public final class LivePodNetwork implements PodNetwork
         try
         {
             device.persistent(true);
-            IpCommand.batchInNamespacePath(request.netns(), List.of(
+            final List<String> commands = new ArrayList<>();
+            if (request.mtu() > 0)
+            {
+                commands.add("link set dev " + request.ifName() + " mtu " + request.mtu());
+            }
+            commands.addAll(List.of(
                 "link set dev " + request.ifName() + " address " + LivePod.macText(mac),
                 "link set dev " + request.ifName() + " addrgenmode none",
                 "addr add " + Ipv4.format(ip) + "/" + node.podCidr().prefixLength() + " dev " + request.ifName(),
                 "link set dev lo up",
                 "link set dev " + request.ifName() + " up",
                 "route add default via " + Ipv4.format(node.gatewayIp()) + " dev " + request.ifName()));
+            IpCommand.batchInNamespacePath(request.netns(), commands);
             return new TapPort(portId, device, node.datapath().ring().frameCapacity());
         }
         catch (final RuntimeException | Error failed)

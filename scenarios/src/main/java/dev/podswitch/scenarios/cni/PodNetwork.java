@@ -11,8 +11,9 @@ import java.util.Map;
 public interface PodNetwork
 {
     /** What ADD asks for. */
+    /** @param mtu the pod interface's MTU, 0 for the kernel's default (1,500). */
     record AttachRequest(String network, String containerId, String ifName, String netns, String podNamespace,
-        String podName, Map<String, String> labels, String node)
+        String podName, Map<String, String> labels, String node, int mtu)
     {
     }
 

@@ -35,7 +35,7 @@ class CniConfigChoiceRootTest
     {
         lab = CniLab.start(CniRootPrerequisites.require());
         other = lab.tag + "-other";
-        Files.writeString(lab.conf.resolve("05-other.conflist"), CniInstaller.conflist(other, CniLab.NODE_2));
+        Files.writeString(lab.conf.resolve("05-other.conflist"), CniInstaller.conflist(other, CniLab.NODE_2, 0));
     }
 
     @AfterEach

@@ -105,7 +105,7 @@ final class CniLab implements AutoCloseable
             CniInstaller.install(lab.bin, lab.conf, lab.socket, lab.network1, NODE_1,
                 Path.of(System.getProperty("java.home")));
             Files.writeString(lab.conf.resolve("20-" + lab.network2 + ".conflist"),
-                CniInstaller.conflist(lab.network2, NODE_2));
+                CniInstaller.conflist(lab.network2, NODE_2, 0));
             return lab;
         }
         catch (final Exception | Error failed)

@@ -99,6 +99,22 @@ class CniPluginDirectRootTest
     }
 
     @Test
+    void shouldSetTheMtuTheConfigAsksFor() throws Exception
+    {
+        final String namespace = lab.namespace();
+        final PluginProcess.Result result = lab.plugin(addEnv(namespace),
+            "{\"cniVersion\":\"1.0.0\",\"name\":\"" + lab.network1 + "\",\"type\":\"podswitch\",\"mtu\":1450}");
+
+        assertEquals(0, result.exitStatus(), result.toString());
+        assertTrue(IpCommand.ip("-n", namespace, "link", "show", "dev", "eth0").contains("mtu 1450"),
+            "the pod's interface has the MTU of the config");
+        final JsonNode error = failure(lab.plugin(addEnv(lab.namespace()),
+            "{\"cniVersion\":\"1.0.0\",\"name\":\"" + lab.network1 + "\",\"type\":\"podswitch\",\"mtu\":20}"),
+            CniVersions.INVALID_CONFIG);
+        assertTrue(error.path("details").asText().contains("68"), error.toString());
+    }
+
+    @Test
     void shouldAnswerVersionWithTheSupportedList() throws Exception
     {
         final PluginProcess.Result result = lab.plugin(Map.of("CNI_COMMAND", "VERSION"), "{\"cniVersion\":\"1.1.0\"}");
