@@ -1,6 +1,8 @@
 package dev.podswitch.dataplane.packet;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
 import java.util.zip.CRC32C;
 
 /**
@@ -13,25 +15,43 @@ public final class Checksums
     {
     }
 
-    /** One's-complement sum of {@code length} bytes, not folded or inverted, added to {@code initial}. */
+    /** Eight bytes at a time in the machine's order (little-endian on x86_64); see {@link #sum}. */
+    private static final ValueLayout.OfLong WORDS = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfShort HALF_WORDS =
+        ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
+    /**
+     * One's-complement sum of {@code length} bytes, not folded or inverted, added to {@code initial}.
+     *
+     * <p>Read eight bytes at a time in little-endian order: RFC 1071 §2(B) — the sum of
+     * byte-swapped 16-bit words is the byte-swapped sum — so summing the 32-bit halves of
+     * little-endian longs, folding to 16 bits and swapping the two bytes once gives the big-endian
+     * sum, at a quarter of the loads of a 16-bit loop. The 64-bit accumulator holds 2^31 halves
+     * before it could carry out: far more than any IPv4 packet has.
+     */
     public static long sum(final MemorySegment segment, final long offset, final int length, final long initial)
     {
-        long sum = initial;
+        long accumulator = 0;
         int i = 0;
-        for (; i + 4 <= length; i += 4)
+        for (; i + 8 <= length; i += 8)
         {
-            sum += PacketBytes.getI32(segment, offset + i) & 0xFFFF_FFFFL;
+            final long word = segment.get(WORDS, offset + i);
+            accumulator += (word & 0xFFFF_FFFFL) + (word >>> 32);
         }
-        if (i + 2 <= length)
+        for (; i + 2 <= length; i += 2)
         {
-            sum += PacketBytes.getU16(segment, offset + i);
-            i += 2;
+            accumulator += segment.get(HALF_WORDS, offset + i) & 0xFFFF;
         }
         if (i < length)
         {
-            sum += PacketBytes.getU8(segment, offset + i) << 8;
+            // An odd last byte is the high byte of its word in network order: the low one here.
+            accumulator += segment.get(ValueLayout.JAVA_BYTE, offset + i) & 0xFF;
         }
-        return sum;
+        while ((accumulator >>> 16) != 0)
+        {
+            accumulator = (accumulator & 0xFFFF) + (accumulator >>> 16);
+        }
+        return initial + (((accumulator & 0xFF) << 8) | (accumulator >>> 8));
     }
 
     /** Folds a running sum to 16 bits and inverts it: the value that goes into the header. */
