@@ -6,7 +6,6 @@ import dev.podswitch.dataplane.offload.TcpCoalescer;
 import dev.podswitch.dataplane.forward.ForwardingTable;
 import dev.podswitch.dataplane.packet.EthernetFlyweight;
 import dev.podswitch.dataplane.packet.Ipv4Flyweight;
-import dev.podswitch.dataplane.packet.IpProtocol;
 import dev.podswitch.dataplane.packet.UdpFlyweight;
 import dev.podswitch.dataplane.packet.VxlanFlyweight;
 import dev.podswitch.dataplane.stats.DatapathCounters;
@@ -41,9 +40,7 @@ public final class TunnelPort implements VxlanReceiver
     private final DatapathCounters counters;
     private final Supplier<ForwardingTable> table;
     private final MemorySegment scratch;
-    private final EthernetFlyweight ethernet = new EthernetFlyweight();
-    private final Ipv4Flyweight ipv4 = new Ipv4Flyweight();
-    private final UdpFlyweight udp = new UdpFlyweight();
+    private final VxlanOuterHeaders outerHeaders = new VxlanOuterHeaders();
     private final VxlanFlyweight vxlanOut = new VxlanFlyweight();
     private final VxlanFlyweight vxlanIn = new VxlanFlyweight();
     private int identification;
@@ -125,20 +122,9 @@ public final class TunnelPort implements VxlanReceiver
     private int encapsulate(final MemorySegment inner, final long offset, final int length, final int remoteVtepIp,
         final int sourcePort)
     {
-        final int udpPayloadLength = VxlanFlyweight.HEADER_LENGTH + length;
-        ethernet.wrap(scratch, 0)
-            .destinationMac(vtepMac(remoteVtepIp))
-            .sourceMac(vtepMac(localVtepIp))
-            .etherType(EthernetFlyweight.ETHER_TYPE_IPV4);
-        ipv4.wrap(scratch, EthernetFlyweight.HEADER_LENGTH)
-            .init(IpProtocol.UDP.number(), localVtepIp, remoteVtepIp, UdpFlyweight.HEADER_LENGTH + udpPayloadLength,
-                identification++ & 0xFFFF);
-        // RFC 7348 §5: the UDP checksum SHOULD be transmitted as zero over IPv4.
-        udp.wrap(scratch, EthernetFlyweight.HEADER_LENGTH + Ipv4Flyweight.MIN_HEADER_LENGTH)
-            .init(sourcePort, VxlanFlyweight.UDP_PORT, udpPayloadLength);
-        vxlanOut.wrap(scratch, OUTER_UDP_PAYLOAD_OFFSET).init(vni);
-        MemorySegment.copy(inner, offset, scratch, OUTER_UDP_PAYLOAD_OFFSET + VxlanFlyweight.HEADER_LENGTH, length);
-        return OUTER_UDP_PAYLOAD_OFFSET + udpPayloadLength;
+        outerHeaders.write(scratch, 0, localVtepIp, remoteVtepIp, sourcePort, vni, length, identification++);
+        MemorySegment.copy(inner, offset, scratch, VxlanOuterHeaders.LENGTH, length);
+        return VxlanOuterHeaders.LENGTH + length;
     }
 
     /** Whether segments of one super-frame go out as one train ({@link #beginTrain}) rather than one by one. */
@@ -327,11 +313,5 @@ public final class TunnelPort implements VxlanReceiver
     private void dropBadTunnelFrame()
     {
         counters.droppedAtReceive(DropReason.BAD_TUNNEL_FRAME);
-    }
-
-    /** Outer MACs mean nothing on a UDP underlay; derived from the VTEP IP so captures read well. */
-    private static long vtepMac(final int vtepIp)
-    {
-        return 0x0E00_0000_0000L | (vtepIp & 0xFFFF_FFFFL);
     }
 }
