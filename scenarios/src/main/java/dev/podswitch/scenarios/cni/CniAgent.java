@@ -1,5 +1,7 @@
 package dev.podswitch.scenarios.cni;
 
+import dev.podswitch.scenarios.live.UnixSockets;
+
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -12,7 +14,6 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.LocalTime;
 import java.time.format.DateTimeFormatter;
 import java.util.Map;
@@ -67,18 +68,8 @@ public final class CniAgent implements AutoCloseable
             }
             Files.delete(socket);
         }
-        // Only root (the runtime) may ask for interfaces in arbitrary namespaces: the socket is made
-        // in a private directory, restricted, and only then renamed to where clients look, so there
-        // is no moment at which anyone else could connect.
-        final Path parent = socket.toAbsolutePath().getParent();
-        final Path privateDirectory = Files.createTempDirectory(parent, ".psw-agent",
-            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-        final Path bound = privateDirectory.resolve("cni.sock");
-        server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
-        server.bind(UnixDomainSocketAddress.of(bound));
-        Files.setPosixFilePermissions(bound, PosixFilePermissions.fromString("rw-------"));
-        Files.move(bound, socket, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-        Files.delete(privateDirectory);
+        // Only root (the runtime) may ask for interfaces in arbitrary namespaces.
+        server = UnixSockets.bindOwnerOnly(socket);
         open = true;
         acceptor = Thread.ofPlatform().name("psw-agent-accept").daemon(true).start(this::acceptLoop);
         return this;
