@@ -19,7 +19,6 @@ import dev.podswitch.dataplane.port.MemoryPort;
 import dev.podswitch.dataplane.port.FrameSink;
 import dev.podswitch.dataplane.port.Port;
 import dev.podswitch.dataplane.port.ReceiveSource;
-import dev.podswitch.dataplane.port.linux.ReadinessSet;
 import dev.podswitch.dataplane.port.tunnel.TunnelPort;
 import dev.podswitch.dataplane.port.tunnel.VxlanUnderlay;
 import dev.podswitch.dataplane.stats.DatapathCounters;
@@ -27,7 +26,6 @@ import dev.podswitch.dataplane.stats.DistinctErrorLog;
 import dev.podswitch.dataplane.stats.DropReason;
 
 import java.lang.foreign.MemorySegment;
-import java.util.Arrays;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -69,18 +67,9 @@ public final class NodeDatapath implements EventPoller.Handler<Frame>
     private final FrameParser parser = new FrameParser();
     private final GatewayResponder gateway = new GatewayResponder();
     private final Router router;
-    /** The fds this node reads (TAPs, the tunnel socket): what its idle thread waits on; null off Linux. */
-    private final ReadinessSet readiness;
+    private final NodePorts nodePorts = new NodePorts();
     private final PolicyEnforcer policyEnforcer = new PolicyEnforcer(new ConnectionTracker(CONNTRACK_CAPACITY,
         ConntrackTimeouts.DEFAULTS));
-    /** The ports as registered; {@link #portView} is what the pipeline uses (captured ones wrapped). */
-    private Port[] portById = new Port[1];
-    private volatile Port[] portView = new Port[1];
-    /** Mirrors by port id, or null when nothing is captured (the common case: one null check per frame). */
-    private FrameMirror[] mirrorByPort;
-    private volatile FrameMirror[] mirrorsRequested;
-    private FrameMirror[] mirrors;
-    private volatile ReceiveSource[] sources = new ReceiveSource[0];
     private volatile PcapWriter captureRequested;
     /**
      * Commands from other threads, drained at the start of a batch. Lock-free (an empty poll costs a
@@ -90,7 +79,7 @@ public final class NodeDatapath implements EventPoller.Handler<Frame>
     private final AtomicInteger queuedCommands = new AtomicInteger();
     private static final int COMMAND_QUEUE_LIMIT = 4096;
     private PcapWriter capture;
-    private int nextPortId = 1;
+    private FrameMirror[] mirrors;
 
     // Batch-local copies of the published snapshots: read once per batch, never mid-batch.
     private ForwardingTable table;
@@ -109,10 +98,9 @@ public final class NodeDatapath implements EventPoller.Handler<Frame>
         this.tableRef.set(initialTable);
         this.tunnel = underlay == null ? null
             : new TunnelPort(TUNNEL_PORT_ID, vtepIp, vni, frameCapacity, underlay, ring, counters, tableRef::get);
-        this.readiness = ReadinessSet.createOrNull();
-        if (readiness != null && tunnel != null && tunnel.readinessFd() >= 0)
+        if (tunnel != null)
         {
-            readiness.add(tunnel.readinessFd());
+            nodePorts.watch(tunnel.readinessFd());
         }
     }
 
@@ -197,36 +185,24 @@ public final class NodeDatapath implements EventPoller.Handler<Frame>
     }
 
     /** Adds a memory port (an emulated pod or host) and returns it; its id goes into the table. */
-    public synchronized MemoryPort addMemoryPort(final String portName, final FrameSink sink)
+    public MemoryPort addMemoryPort(final String portName, final FrameSink sink)
     {
-        final MemoryPort port = new MemoryPort(nextPortId++, portName, sink);
-        addPort(port);
-        return port;
+        return nodePorts.addMemoryPort(portName, sink);
     }
 
-    public synchronized int allocatePortId()
+    public int allocatePortId()
     {
-        return nextPortId++;
+        return nodePorts.allocatePortId();
     }
 
-    public synchronized void addPort(final Port port)
+    public void addPort(final Port port)
     {
-        final Port[] current = portById;
-        final Port[] updated = Arrays.copyOf(current, Math.max(current.length, port.id() + 1));
-        updated[port.id()] = port;
-        portById = updated;
-        publishPortView();
+        nodePorts.add(port);
     }
 
-    public synchronized void removePort(final int portId)
+    public void removePort(final int portId)
     {
-        final Port[] updated = portById.clone();
-        if (portId < updated.length)
-        {
-            updated[portId] = null;
-        }
-        portById = updated;
-        publishPortView();
+        nodePorts.remove(portId);
     }
 
     /**
@@ -235,55 +211,24 @@ public final class NodeDatapath implements EventPoller.Handler<Frame>
      * decapsulated frames coming in and the encapsulated ones going out. The caller closes whatever
      * the mirror writes to once the node has run a batch without it (or is stopped).
      */
-    public synchronized void mirror(final int portId, final FrameMirror mirror)
+    public void mirror(final int portId, final FrameMirror mirror)
     {
-        final FrameMirror[] updated = mirrorByPort == null ? new FrameMirror[portId + 1]
-            : Arrays.copyOf(mirrorByPort, Math.max(mirrorByPort.length, portId + 1));
-        updated[portId] = mirror;
-        mirrorByPort = Arrays.stream(updated).allMatch(each -> each == null) ? null : updated;
         if (portId == TUNNEL_PORT_ID && tunnel != null)
         {
             tunnel.mirror(mirror);
         }
-        publishPortView();
-    }
-
-    private void publishPortView()
-    {
-        final Port[] view = portById.clone();
-        if (mirrorByPort != null)
-        {
-            for (int id = 0; id < Math.min(view.length, mirrorByPort.length); id++)
-            {
-                if (view[id] != null && mirrorByPort[id] != null)
-                {
-                    view[id] = new MirroringPort(view[id], mirrorByPort[id]);
-                }
-            }
-        }
-        mirrorsRequested = mirrorByPort;
-        portView = view;
+        nodePorts.mirror(portId, mirror);
     }
 
     /** Adds a port whose frames the node fetches itself (a TAP device); polled once per cycle. */
-    public synchronized void addReceiveSource(final ReceiveSource source)
+    public void addReceiveSource(final ReceiveSource source)
     {
-        if (readiness != null && source.readinessFd() >= 0)
-        {
-            readiness.add(source.readinessFd());
-        }
-        final ReceiveSource[] updated = Arrays.copyOf(sources, sources.length + 1);
-        updated[sources.length] = source;
-        sources = updated;
+        nodePorts.addSource(source);
     }
 
-    public synchronized void removeReceiveSource(final ReceiveSource source)
+    public void removeReceiveSource(final ReceiveSource source)
     {
-        if (readiness != null && source.readinessFd() >= 0)
-        {
-            readiness.remove(source.readinessFd());
-        }
-        sources = Arrays.stream(sources).filter(each -> each != source).toArray(ReceiveSource[]::new);
+        nodePorts.removeSource(source);
     }
 
     /**
@@ -292,16 +237,7 @@ public final class NodeDatapath implements EventPoller.Handler<Frame>
      */
     public int doWork()
     {
-        int received = 0;
-        for (final ReceiveSource source : sources)
-        {
-            received += source.poll(ring, BATCH_LIMIT);
-            if (source.takeDetached() && readiness != null)
-            {
-                // An fd that is always "ready" would keep the idle thread spinning; the port stays until removed.
-                readiness.remove(source.readinessFd());
-            }
-        }
+        int received = nodePorts.poll(ring, BATCH_LIMIT);
         if (tunnel != null)
         {
             received += tunnel.poll(BATCH_LIMIT);
@@ -343,8 +279,9 @@ public final class NodeDatapath implements EventPoller.Handler<Frame>
         capture = captureRequested;
         table = tableRef.get();
         policy = policyRef.get();
-        ports = portView;
-        mirrors = mirrorsRequested;
+        final NodePorts.Snapshot snapshot = nodePorts.snapshot();
+        ports = snapshot.ports();
+        mirrors = snapshot.mirrors();
         this.nowNs = nowNs;
         if (mirrors != null)
         {
@@ -429,16 +366,13 @@ public final class NodeDatapath implements EventPoller.Handler<Frame>
     /** An epoll fd readable when one of this node's TAPs or its tunnel socket has input; -1 off Linux. */
     public int readinessFd()
     {
-        return readiness == null ? -1 : readiness.fd();
+        return nodePorts.readinessFd();
     }
 
     /** Releases the node's epoll set; call once its agent is stopped. */
     public void close()
     {
-        if (readiness != null)
-        {
-            readiness.close();
-        }
+        nodePorts.close();
     }
 
     /** Whether nothing waits in the ring. */
