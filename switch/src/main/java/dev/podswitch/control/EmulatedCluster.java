@@ -70,8 +70,6 @@ public final class EmulatedCluster implements AutoCloseable
     private final Map<String, PortAttachment> livePodByName = new LinkedHashMap<>();
     private final Map<String, ExternalNode> externalNodeByName = new LinkedHashMap<>();
     private final AgentGroup agents;
-    /** IPAM keys of live pods attached under a caller's key (CNI); the others use liveContainerId/eth0. */
-    private final Map<String, String[]> ipamKeyByName = new java.util.HashMap<>();
     private final BooleanSupplier quiescent = this::isQuiescent;
     private long generation;
 
@@ -297,14 +295,13 @@ public final class EmulatedCluster implements AutoCloseable
         }
     }
 
-    /** A pod whose port the caller built — a live pod's TAP — with the IP and MAC the switch enforces. */
-    public record PortAttachment(String name, EmulatedNode node, int ip, long mac, Port port, LocalEndpoint.Kind kind)
+    /**
+     * A pod whose port the caller built — a live pod's TAP — with the IP and MAC the switch enforces,
+     * and, for a pod, the (container id, interface) its IP is leased under; a host has no lease (null).
+     */
+    public record PortAttachment(String name, EmulatedNode node, int ip, long mac, Port port, LocalEndpoint.Kind kind,
+        String leaseContainerId, String leaseIfName)
     {
-        /** A live pod (kind POD). */
-        public PortAttachment(final String name, final EmulatedNode node, final int ip, final long mac, final Port port)
-        {
-            this(name, node, ip, mac, port, LocalEndpoint.Kind.POD);
-        }
 
         public LocalEndpoint binding()
         {
@@ -365,8 +362,8 @@ public final class EmulatedCluster implements AutoCloseable
             ipam.release(nodeName, containerId, ifName);
             throw failed;
         }
-        ipamKeyByName.put(name, new String[] {containerId, ifName});
-        return attachLive(new PortAttachment(name, node, lease.ip(), macFor(lease.ip()), port));
+        return attachLive(new PortAttachment(name, node, lease.ip(), macFor(lease.ip()), port, LocalEndpoint.Kind.POD,
+            containerId, ifName));
     }
 
     /** The cluster's IPAM (node subnets, pod leases), e.g. to release a lease whose pod is already gone. */
@@ -392,7 +389,7 @@ public final class EmulatedCluster implements AutoCloseable
         }
         final EmulatedNode node = node(nodeName);
         final Port port = factory.create(node, node.datapath().allocatePortId(), ip, macFor(ip));
-        return attachLive(new PortAttachment(name, node, ip, macFor(ip), port, LocalEndpoint.Kind.HOST));
+        return attachLive(new PortAttachment(name, node, ip, macFor(ip), port, LocalEndpoint.Kind.HOST, null, null));
     }
 
     private PortAttachment attachLive(final PortAttachment attachment)
@@ -452,15 +449,9 @@ public final class EmulatedCluster implements AutoCloseable
         {
             agents.release();
         }
-        if (attachment.kind() == LocalEndpoint.Kind.POD)
+        if (releaseLease && attachment.leaseContainerId() != null)
         {
-            final String[] key = ipamKeyByName.remove(name);
-            if (!releaseLease)
-            {
-                return attachment;
-            }
-            ipam.release(attachment.node().name(), key == null ? liveContainerId(name) : key[0],
-                key == null ? "eth0" : key[1]);
+            ipam.release(attachment.node().name(), attachment.leaseContainerId(), attachment.leaseIfName());
         }
         return attachment;
     }
