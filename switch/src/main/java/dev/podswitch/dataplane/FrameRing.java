@@ -75,6 +75,12 @@ public final class FrameRing
         return frameCapacity;
     }
 
+    /** Whether a slot holds a 64 KiB TCP super-frame: only then may a TAP hand over offloaded frames. */
+    public boolean holdsSuperFrames()
+    {
+        return frameCapacity >= Frame.OFFLOAD_CAPACITY;
+    }
+
     /** Copies a frame in and publishes it; false when it is too long or the ring is full (both counted). */
     public boolean offer(final int inPortId, final MemorySegment source, final long offset, final int length)
     {

@@ -101,7 +101,7 @@ public final class LivePodNetwork implements PodNetwork
     private static TapPort createInterface(final AttachRequest request, final EmulatedNode node, final int portId,
         final int ip, final long mac)
     {
-        final TapDevice device = openIn(request.netns(), request.ifName(), offloadsFit(node));
+        final TapDevice device = openIn(request.netns(), request.ifName(), node.datapath().ring().holdsSuperFrames());
         try
         {
             device.persistent(true);
@@ -125,12 +125,6 @@ public final class LivePodNetwork implements PodNetwork
             removeDevice(device);
             throw failed;
         }
-    }
-
-    /** Offloads only where a ring slot holds a 64 KiB super-frame. */
-    private static boolean offloadsFit(final EmulatedNode node)
-    {
-        return node.datapath().ring().frameCapacity() >= dev.podswitch.dataplane.Frame.OFFLOAD_CAPACITY;
     }
 
     private static TapDevice openIn(final String netns, final String ifName, final boolean offloads)
@@ -221,7 +215,7 @@ public final class LivePodNetwork implements PodNetwork
         {
             cluster.addLivePod(name, attachment.node(), attachment.containerId(), attachment.ifName(),
                 Ipv4.parse(attachment.ip()), (node, portId, ip, mac) -> new TapPort(portId,
-                    openIn(attachment.netns(), attachment.ifName(), offloadsFit(node)),
+                    openIn(attachment.netns(), attachment.ifName(), node.datapath().ring().holdsSuperFrames()),
                     node.datapath().ring().frameCapacity()));
         }
         catch (final RuntimeException busy)

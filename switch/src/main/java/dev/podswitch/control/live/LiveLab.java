@@ -140,8 +140,7 @@ public final class LiveLab implements AutoCloseable
         final String namespace, final int ip, final long mac, final boolean host)
     {
         // Offloads only where a ring slot holds a 64 KiB super-frame (ClusterOptions.withFrames).
-        final TapDevice device = TapDevice.open(tapName,
-            node.datapath().ring().frameCapacity() >= dev.podswitch.dataplane.Frame.OFFLOAD_CAPACITY);
+        final TapDevice device = TapDevice.open(tapName, node.datapath().ring().holdsSuperFrames());
         try
         {
             // The fd stays in this JVM; only the link moves into the pod's namespace.
