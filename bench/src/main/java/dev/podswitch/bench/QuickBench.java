@@ -58,15 +58,21 @@ public final class QuickBench
 
     public static void main(final String[] args) throws RunnerException
     {
-        final boolean json = List.of(args).contains("--json");
+        run(List.of(args).contains("--json"), System.out, System.err);
+    }
+
+    /** Runs every entry, reporting progress on {@code progress}, and prints the table (or JSON) on {@code out}. */
+    public static void run(final boolean json, final java.io.PrintStream out, final java.io.PrintStream progress)
+        throws RunnerException
+    {
         final List<Row> rows = new ArrayList<>();
         int index = 0;
         for (final Entry entry : ENTRIES)
         {
-            System.err.printf("podswitch bench: [%d/%d] %s ...%n", ++index, ENTRIES.size(), entry.label());
+            progress.printf("podswitch bench: [%d/%d] %s ...%n", ++index, ENTRIES.size(), entry.label());
             rows.add(run(entry));
         }
-        System.out.println(json ? toJson(rows) : toTable(rows));
+        out.println(json ? toJson(rows) : toTable(rows));
     }
 
     private record Row(Entry entry, double score, double error, String unit, double allocBytesPerOp)

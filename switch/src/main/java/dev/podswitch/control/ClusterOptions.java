@@ -15,7 +15,7 @@ import java.util.Set;
  * @param underlay MEMORY delivers VXLAN packets in-process (deterministic); UDP sends them over
  *                 real UDP sockets on loopback through Netty's epoll transport.
  * @param threads  0 runs every node's agent on the thread that calls
- *                 {@link EmulatedCluster#runUntilIdle()} (deterministic; the default); N >= 1
+ *                 {@link ClusterDataplane#runUntilIdle()} (deterministic; the default); N >= 1
  *                 spreads the nodes round-robin over N agent threads (at most one per node).
  * @param idle     what an agent thread (and the thread waiting for quiescence) does when idle.
  * @param vtepIps  node name to the VTEP IP that node binds (an address of this host, e.g. on a link to

@@ -17,7 +17,7 @@ import java.util.List;
 final class ClusterTables
 {
     /** Something attached to a node, as the data plane binds it. */
-    record Placement(EmulatedNode node, LocalEndpoint binding)
+    record Placement(ClusterNode node, LocalEndpoint binding)
     {
     }
 
@@ -25,9 +25,9 @@ final class ClusterTables
     {
     }
 
-    static ForwardingTable tableFor(final EmulatedNode node, final long generation, final ClusterOptions options,
-        final Collection<EmulatedNode> nodes, final Collection<Placement> placements,
-        final Collection<EmulatedCluster.ExternalNode> externalNodes)
+    static ForwardingTable tableFor(final ClusterNode node, final long generation, final ClusterOptions options,
+        final Collection<ClusterNode> nodes, final Collection<Placement> placements,
+        final Collection<ClusterDataplane.ExternalNode> externalNodes)
     {
         final List<LocalEndpoint> locals = new ArrayList<>();
         final List<ForwardingTable.RemoteRoute> remoteHosts = new ArrayList<>();
@@ -43,14 +43,14 @@ final class ClusterTables
             }
         }
         final List<ForwardingTable.RemoteRoute> remoteSubnets = new ArrayList<>();
-        for (final EmulatedNode other : nodes)
+        for (final ClusterNode other : nodes)
         {
             if (other != node)
             {
                 remoteSubnets.add(new ForwardingTable.RemoteRoute(other.podCidr().network(), remoteNode(other)));
             }
         }
-        for (final EmulatedCluster.ExternalNode external : externalNodes)
+        for (final ClusterDataplane.ExternalNode external : externalNodes)
         {
             remoteSubnets.add(new ForwardingTable.RemoteRoute(external.podCidr().network(),
                 new ForwardingTable.RemoteNode(external.name(), external.vtepIp(), external.gatewayMac())));
@@ -60,7 +60,7 @@ final class ClusterTables
             options.vni(), locals, remoteSubnets, remoteHosts);
     }
 
-    private static ForwardingTable.RemoteNode remoteNode(final EmulatedNode node)
+    private static ForwardingTable.RemoteNode remoteNode(final ClusterNode node)
     {
         return new ForwardingTable.RemoteNode(node.name(), node.vtepIp(), node.gatewayMac());
     }

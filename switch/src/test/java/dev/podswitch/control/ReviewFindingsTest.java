@@ -23,16 +23,16 @@ class ReviewFindingsTest
 {
     private static final ServedPorts DNS = ServedPorts.of(ServedPorts.key(IpProtocol.UDP, 53));
 
-    private static EmulatedCluster twoNodes()
+    private static ClusterDataplane twoNodes()
     {
-        return EmulatedCluster.create(ClusterOptions.of("10.244.0.0/16", 24, List.of("node-1", "node-2"),
+        return ClusterDataplane.create(ClusterOptions.of("10.244.0.0/16", 24, List.of("node-1", "node-2"),
             ClusterOptions.Underlay.MEMORY));
     }
 
     @Test
     void shouldForgetADeletedPodsConnectionsSoItsAddressInheritsNothing()
     {
-        try (EmulatedCluster cluster = twoNodes())
+        try (ClusterDataplane cluster = twoNodes())
         {
             final Attachment a = cluster.addPod("default/a", "node-1", 0, DNS);
             final Attachment c = cluster.addPod("default/c", "node-1", 0, DNS);
@@ -52,7 +52,7 @@ class ReviewFindingsTest
     @Test
     void shouldDropATunnelFrameWhoseInnerSourceDoesNotLiveBehindTheSendingVtep()
     {
-        try (EmulatedCluster cluster = twoNodes())
+        try (ClusterDataplane cluster = twoNodes())
         {
             final Attachment local = cluster.addPod("default/b", "node-2", 0, DNS);
             final Attachment remote = cluster.addPod("default/a", "node-1", 0, DNS);

@@ -2,8 +2,8 @@ package dev.podswitch.dataplane;
 
 import dev.podswitch.control.Attachment;
 import dev.podswitch.control.ClusterOptions;
-import dev.podswitch.control.EmulatedCluster;
-import dev.podswitch.control.EmulatedNode;
+import dev.podswitch.control.ClusterDataplane;
+import dev.podswitch.control.ClusterNode;
 import dev.podswitch.dataplane.packet.MalformedFrames;
 import dev.podswitch.dataplane.packet.PacketBytes;
 import dev.podswitch.dataplane.packet.TestFrames;
@@ -28,13 +28,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class NodeDatapathCountersTest
 {
-    private final EmulatedCluster cluster = EmulatedCluster.create(
+    private final ClusterDataplane cluster = ClusterDataplane.create(
         ClusterOptions.of("10.244.0.0/16", 24, List.of("node-1", "node-2"), ClusterOptions.Underlay.MEMORY));
     private final Attachment a = cluster.addPod("default/a", "node-1", 0, ServedPorts.of());
     private final Attachment b = cluster.addPod("default/b", "node-1", 0, ServedPorts.of());
     private final Attachment c = cluster.addPod("default/c", "node-2", 0, ServedPorts.of());
-    private final EmulatedNode node1 = cluster.node("node-1");
-    private final EmulatedNode node2 = cluster.node("node-2");
+    private final ClusterNode node1 = cluster.node("node-1");
+    private final ClusterNode node2 = cluster.node("node-2");
 
     @AfterEach
     void close()

@@ -1,5 +1,6 @@
 package dev.podswitch.bench.pipeline;
 
+
 import dev.podswitch.bench.BenchmarkBase;
 import dev.podswitch.dataplane.Frame;
 import dev.podswitch.dataplane.FrameRing;

@@ -1,5 +1,6 @@
 package dev.podswitch.bench.pipeline;
 
+
 import dev.podswitch.bench.packet.FrameWriter;
 
 import java.lang.foreign.Arena;

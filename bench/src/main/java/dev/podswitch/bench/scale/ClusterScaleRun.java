@@ -2,8 +2,8 @@ package dev.podswitch.bench.scale;
 
 import dev.podswitch.control.Attachment;
 import dev.podswitch.control.ClusterOptions;
-import dev.podswitch.control.EmulatedCluster;
-import dev.podswitch.control.EmulatedNode;
+import dev.podswitch.control.ClusterDataplane;
+import dev.podswitch.control.ClusterNode;
 import dev.podswitch.dataplane.agent.IdleMode;
 import dev.podswitch.dataplane.conntrack.ConntrackCounters;
 import dev.podswitch.dataplane.packet.IpProtocol;
@@ -28,7 +28,7 @@ import java.util.TreeMap;
  *
  * <p>Probes run as {@code ScenarioRunner.runProbes} runs them: rounds of at most 512 started
  * from this thread ({@link dev.podswitch.dataplane.port.endpoint.VirtualEndpoint#start}), then
- * {@link EmulatedCluster#runUntilIdle()}, then each probe read and released. Unlike the runner,
+ * {@link ClusterDataplane#runUntilIdle()}, then each probe read and released. Unlike the runner,
  * this harness keeps counts, not an outcome record per probe: a million records would measure the
  * report, not the switch. Rounds go diagonal by diagonal (pod i to pod i+d), so each round has
  * 512 different senders spread over every node, as a real matrix run would be.
@@ -73,7 +73,7 @@ public final class ClusterScaleRun
             nodeNames.add(String.format(Locale.ROOT, "node-%02d", n));
         }
         final long setupStartNs = System.nanoTime();
-        try (EmulatedCluster cluster = EmulatedCluster.create(
+        try (ClusterDataplane cluster = ClusterDataplane.create(
             ClusterOptions.of("10.0.0.0/8", 24, nodeNames, ClusterOptions.Underlay.MEMORY).withThreading(threads, idle)))
         {
             final Attachment[] pod = new Attachment[pods];
@@ -142,7 +142,7 @@ public final class ClusterScaleRun
             long evictions = 0;
             long insertFailures = 0;
             final TreeMap<String, Long> drops = new TreeMap<>();
-            for (final EmulatedNode node : cluster.nodes().values())
+            for (final ClusterNode node : cluster.nodes().values())
             {
                 final DatapathCounters counters = node.datapath().counters();
                 received += counters.receivedCount();

@@ -1,5 +1,6 @@
 package dev.podswitch.scenarios.live;
 
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -19,15 +20,17 @@ import java.util.stream.Stream;
  * {@code $XDG_RUNTIME_DIR/podswitch}. Rewritten (atomically) after every namespace made or
  * removed. Each pod's TAP link has its namespace's name, so the namespaces name the links too.
  * {@code socket} is the lab's capture endpoint ({@code lab-<pid>.sock} beside the file, see
- * {@link CaptureServer}) while it listens, else null.
+ * the capture server) while it listens, else null; {@code api} is the lab's control API socket
+ * ({@code lab-<pid>.api.sock}: {@code podswitch get|apply|label …} find the lab by it).
  */
-public record LabStateFile(long pid, String scenario, List<String> namespaces, String socket)
+public record LabStateFile(long pid, String scenario, List<String> namespaces, String socket, String api)
 {
     private static final Pattern PID = Pattern.compile("\"pid\"\\s*:\\s*(\\d+)");
     private static final Pattern SCENARIO = Pattern.compile("\"scenario\"\\s*:\\s*\"((?:[^\"\\\\]|\\\\.)*)\"");
     private static final Pattern NAMESPACES = Pattern.compile("\"namespaces\"\\s*:\\s*\\[([^\\]]*)\\]");
     private static final Pattern NAME = Pattern.compile("\"(psw[0-9A-Za-z]+)\"");
     private static final Pattern SOCKET = Pattern.compile("\"socket\"\\s*:\\s*\"((?:[^\"\\\\]|\\\\.)*)\"");
+    private static final Pattern API = Pattern.compile("\"api\"\\s*:\\s*\"((?:[^\"\\\\]|\\\\.)*)\"");
 
     public LabStateFile
     {
@@ -36,7 +39,12 @@ public record LabStateFile(long pid, String scenario, List<String> namespaces, S
 
     public LabStateFile(final long pid, final String scenario, final List<String> namespaces)
     {
-        this(pid, scenario, namespaces, null);
+        this(pid, scenario, namespaces, null, null);
+    }
+
+    public LabStateFile(final long pid, final String scenario, final List<String> namespaces, final String socket)
+    {
+        this(pid, scenario, namespaces, socket, null);
     }
 
     public static Path defaultDirectory()
@@ -70,6 +78,25 @@ public record LabStateFile(long pid, String scenario, List<String> namespaces, S
         return directory.resolve("lab-" + pid + ".sock");
     }
 
+    /** Where the lab of {@code pid} serves the control API. */
+    public static Path apiSocketFor(final Path directory, final long pid)
+    {
+        return directory.resolve("lab-" + pid + ".api.sock");
+    }
+
+    /** The lab state in {@code file}, or null when it cannot be read (gone meanwhile, damaged). */
+    public static LabStateFile read(final Path file)
+    {
+        try
+        {
+            return parse(Files.readString(file, StandardCharsets.UTF_8));
+        }
+        catch (final IOException | RuntimeException unreadable)
+        {
+            return null;
+        }
+    }
+
     public String toJson()
     {
         final StringBuilder json = new StringBuilder("{\"pid\": ").append(pid).append(", \"scenario\": \"")
@@ -82,6 +109,10 @@ public record LabStateFile(long pid, String scenario, List<String> namespaces, S
         if (socket != null)
         {
             json.append(", \"socket\": \"").append(escape(socket)).append('"');
+        }
+        if (api != null)
+        {
+            json.append(", \"api\": \"").append(escape(api)).append('"');
         }
         return json.append("}\n").toString();
     }
@@ -115,6 +146,7 @@ public record LabStateFile(long pid, String scenario, List<String> namespaces, S
         final Matcher scenario = SCENARIO.matcher(json);
         final Matcher namespaces = NAMESPACES.matcher(json);
         final Matcher socket = SOCKET.matcher(json);
+        final Matcher api = API.matcher(json);
         final List<String> names = new ArrayList<>();
         if (namespaces.find())
         {
@@ -125,7 +157,8 @@ public record LabStateFile(long pid, String scenario, List<String> namespaces, S
             }
         }
         return new LabStateFile(pid.find() ? Long.parseLong(pid.group(1)) : 0,
-            scenario.find() ? unescape(scenario.group(1)) : "", names, socket.find() ? unescape(socket.group(1)) : null);
+            scenario.find() ? unescape(scenario.group(1)) : "", names, socket.find() ? unescape(socket.group(1)) : null,
+            api.find() ? unescape(api.group(1)) : null);
     }
 
     private static String unescape(final String quoted)

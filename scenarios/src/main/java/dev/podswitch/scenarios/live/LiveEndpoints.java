@@ -1,6 +1,6 @@
 package dev.podswitch.scenarios.live;
 
-import dev.podswitch.control.EmulatedCluster;
+import dev.podswitch.control.ClusterDataplane;
 import dev.podswitch.control.live.IpCommand;
 import dev.podswitch.control.live.LiveLab;
 import dev.podswitch.control.live.LivePod;
@@ -43,7 +43,7 @@ public final class LiveEndpoints implements LabEndpoints
     private final Thread cleanupHook;
 
     /** @param onChange told after every pod or host made or removed (e.g. to rewrite a state file). */
-    public LiveEndpoints(final EmulatedCluster cluster, final Consumer<LiveEndpoints> onChange)
+    public LiveEndpoints(final ClusterDataplane cluster, final Consumer<LiveEndpoints> onChange)
     {
         this.onChange = onChange;
         this.cleanupHook = new Thread(this::deleteNamespacesLeft, "psw-live-cleanup");
@@ -61,7 +61,7 @@ public final class LiveEndpoints implements LabEndpoints
             .name("psw-probe-", 0).factory());
     }
 
-    public LiveEndpoints(final EmulatedCluster cluster)
+    public LiveEndpoints(final ClusterDataplane cluster)
     {
         this(cluster, endpoints ->
         {

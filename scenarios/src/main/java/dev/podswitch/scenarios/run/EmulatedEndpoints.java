@@ -1,7 +1,7 @@
 package dev.podswitch.scenarios.run;
 
 import dev.podswitch.control.Attachment;
-import dev.podswitch.control.EmulatedCluster;
+import dev.podswitch.control.ClusterDataplane;
 import dev.podswitch.dataplane.packet.IpProtocol;
 import dev.podswitch.dataplane.port.endpoint.Probe;
 import dev.podswitch.dataplane.port.endpoint.ServedPorts;
@@ -18,9 +18,9 @@ final class EmulatedEndpoints implements LabEndpoints
     /** Probes started before the cluster is run to quiescence; well under the ring and port budgets. */
     static final int PROBES_PER_ROUND = 512;
 
-    private final EmulatedCluster cluster;
+    private final ClusterDataplane cluster;
 
-    EmulatedEndpoints(final EmulatedCluster cluster)
+    EmulatedEndpoints(final ClusterDataplane cluster)
     {
         this.cluster = cluster;
     }

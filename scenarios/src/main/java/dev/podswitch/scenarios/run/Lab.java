@@ -1,21 +1,33 @@
 package dev.podswitch.scenarios.run;
 
+import dev.podswitch.control.ClusterDataplane;
 import dev.podswitch.control.ClusterOptions;
-import dev.podswitch.control.EmulatedCluster;
+import dev.podswitch.control.model.ClusterChange;
+import dev.podswitch.control.model.ClusterModel;
+import dev.podswitch.control.model.Host;
+import dev.podswitch.control.model.LabelEdit;
+import dev.podswitch.control.model.ModelException;
+import dev.podswitch.control.model.ModelSnapshot;
+import dev.podswitch.control.model.Namespace;
+import dev.podswitch.control.model.Pod;
+import dev.podswitch.control.model.StoredPolicy;
 import dev.podswitch.dataplane.agent.IdleMode;
 import dev.podswitch.dataplane.packet.IpProtocol;
+import dev.podswitch.ipam.IpamStore;
 import dev.podswitch.ipam.cidr.Ipv4;
-import dev.podswitch.policy.compile.IncrementalPolicyCompiler;
+import dev.podswitch.ipam.store.InMemoryIpamStore;
 import dev.podswitch.policy.model.NamedPort;
 import dev.podswitch.policy.model.NetworkPolicy;
 import dev.podswitch.policy.model.PolicyCluster;
-import dev.podswitch.policy.model.PolicyEndpoint;
 import dev.podswitch.scenarios.model.ContainerPort;
 import dev.podswitch.scenarios.model.HostSpec;
+import dev.podswitch.scenarios.model.Manifest;
 import dev.podswitch.scenarios.model.NamespaceSpec;
 import dev.podswitch.scenarios.model.PodSpec;
 import dev.podswitch.scenarios.model.Scenario;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -23,27 +35,22 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
 import java.util.function.UnaryOperator;
-import dev.podswitch.ipam.IpamStore;
-import dev.podswitch.ipam.store.InMemoryIpamStore;
 
 /**
- * A scenario's cluster while it runs: the emulated cluster (data plane and addresses) plus the
- * Kubernetes-level objects the scenario manipulates — namespaces and pods with their labels.
- * Labels do not change forwarding; they are what NetworkPolicy selects on.
+ * A scenario's cluster while it runs: a thin driver that turns the scenario's objects and steps
+ * into changes of the {@link ClusterModel} (the one apply path: validate, change, compile, publish)
+ * and attaches pods and hosts to the data plane through its {@link LabEndpoints} (virtual or
+ * live). Labels do not change forwarding; they are what NetworkPolicy selects on.
  */
 public final class Lab implements AutoCloseable
 {
-    static final String METADATA_NAME_LABEL = "kubernetes.io/metadata.name";
-
-    private final EmulatedCluster cluster;
+    private final ClusterDataplane cluster;
     private final LabEndpoints endpoints;
     private final List<String> nodeNames;
-    private final Map<String, Map<String, String>> namespaceLabels = new LinkedHashMap<>();
-    private final Map<String, PodSpec> podByKey = new LinkedHashMap<>();
+    private final ClusterModel model;
+    /** What the scenario said of each pod beyond the model: its declared ports and where in the file. */
+    private final Map<String, PodSpec> declaredPods = new LinkedHashMap<>();
     private final Map<String, HostSpec> hostByName = new LinkedHashMap<>();
-    private final Map<String, NetworkPolicy> policyByKey = new LinkedHashMap<>();
-    /** Keeps the last snapshot's identities, selectors and tables, so each publish compiles only what changed. */
-    private final IncrementalPolicyCompiler policyCompiler = new IncrementalPolicyCompiler();
     private int spreadCursor;
 
     Lab(final Scenario scenario, final ClusterOptions.Underlay underlay)
@@ -63,14 +70,14 @@ public final class Lab implements AutoCloseable
      * or live namespaces. If anything fails, what was made is closed again.
      */
     public Lab(final Scenario scenario, final ClusterOptions.Underlay underlay, final int threads, final IdleMode idle,
-        final Function<EmulatedCluster, LabEndpoints> endpointsFactory)
+        final Function<ClusterDataplane, LabEndpoints> endpointsFactory)
     {
         this(scenario, underlay, threads, idle, UnaryOperator.identity(), endpointsFactory);
     }
 
     /** As above, with the cluster's options adjusted by {@code tuning} (live labs: ring slots for 64 KiB frames). */
     public Lab(final Scenario scenario, final ClusterOptions.Underlay underlay, final int threads, final IdleMode idle,
-        final UnaryOperator<ClusterOptions> tuning, final Function<EmulatedCluster, LabEndpoints> endpointsFactory)
+        final UnaryOperator<ClusterOptions> tuning, final Function<ClusterDataplane, LabEndpoints> endpointsFactory)
     {
         this(scenario, underlay, threads, idle, tuning, new InMemoryIpamStore(), endpointsFactory);
     }
@@ -81,29 +88,32 @@ public final class Lab implements AutoCloseable
      */
     public Lab(final Scenario scenario, final ClusterOptions.Underlay underlay, final int threads, final IdleMode idle,
         final UnaryOperator<ClusterOptions> tuning, final IpamStore ipamStore,
-        final Function<EmulatedCluster, LabEndpoints> endpointsFactory)
+        final Function<ClusterDataplane, LabEndpoints> endpointsFactory)
     {
         this.nodeNames = scenario.cluster().nodes();
-        this.cluster = EmulatedCluster.create(tuning.apply(ClusterOptions.of(scenario.cluster().podCidr(),
+        this.cluster = ClusterDataplane.create(tuning.apply(ClusterOptions.of(scenario.cluster().podCidr(),
             scenario.cluster().nodeCidrSize(), nodeNames, underlay).withThreading(threads, idle)), ipamStore);
+        this.model = new ClusterModel(cluster::publishPolicy);
         LabEndpoints made = null;
         try
         {
             made = endpointsFactory.apply(cluster);
             this.endpoints = made;
+            // The initial state is one apply: one compile and one publish, however many pods.
+            final List<ClusterChange> initial = new ArrayList<>();
             for (final NamespaceSpec namespace : scenario.namespaces())
             {
-                labelNamespace(namespace.name(), namespace.labels());
+                initial.add(new ClusterChange.PutNamespace(namespace.name(), namespace.labels()));
             }
             for (final HostSpec host : scenario.hosts())
             {
-                addHost(host);
+                initial.add(attachHost(host));
             }
             for (final PodSpec pod : scenario.pods())
             {
-                addPod(pod);
+                initial.add(attachPod(pod));
             }
-            publishPolicy();
+            apply(initial);
         }
         catch (final RuntimeException | Error failed)
         {
@@ -135,7 +145,7 @@ public final class Lab implements AutoCloseable
     /** The node a pod ({@code namespace/name}) or host runs on (hosts: the first node's uplink), or null. */
     public String nodeOf(final String name)
     {
-        final PodSpec pod = podByKey.get(name);
+        final Pod pod = model.snapshot().pods().get(name);
         if (pod != null)
         {
             return pod.node();
@@ -143,19 +153,35 @@ public final class Lab implements AutoCloseable
         return hostByName.containsKey(name) ? nodeNames.getFirst() : null;
     }
 
-    public EmulatedCluster cluster()
+    public ClusterDataplane cluster()
     {
         return cluster;
     }
 
-    public Map<String, Map<String, String>> namespaces()
+    /** The cluster model this lab drives: what a control API serving the lab reads and changes. */
+    public ClusterModel model()
     {
-        return Collections.unmodifiableMap(namespaceLabels);
+        return model;
     }
 
+    public Map<String, Map<String, String>> namespaces()
+    {
+        final Map<String, Map<String, String>> labels = new LinkedHashMap<>();
+        model.snapshot().namespaces().forEach((name, namespace) -> labels.put(name, namespace.labels()));
+        return Collections.unmodifiableMap(labels);
+    }
+
+    /** The pods now, as the scenario model describes them (labels and addresses from the cluster model). */
     public Map<String, PodSpec> pods()
     {
-        return Collections.unmodifiableMap(podByKey);
+        final Map<String, PodSpec> pods = new LinkedHashMap<>();
+        for (final Pod pod : model.snapshot().pods().values())
+        {
+            final PodSpec declared = declaredPods.get(pod.key());
+            pods.put(pod.key(), new PodSpec(pod.namespace(), pod.name(), pod.node(), pod.ipText(), pod.labels(),
+                containerPorts(pod.ports()), declared == null ? null : declared.where()));
+        }
+        return Collections.unmodifiableMap(pods);
     }
 
     public Map<String, HostSpec> hosts()
@@ -165,94 +191,106 @@ public final class Lab implements AutoCloseable
 
     public Map<String, NetworkPolicy> policies()
     {
-        return Collections.unmodifiableMap(policyByKey);
-    }
-
-    /**
-     * Adds a pod someone else attached (a CNI ADD: the agent made its interface), so NetworkPolicy
-     * selects it and protects it like any scenario pod; the new policy is published at once.
-     */
-    public void registerAttachedPod(final PodSpec pod)
-    {
-        if (podByKey.containsKey(pod.key()))
+        final Map<String, NetworkPolicy> policies = new LinkedHashMap<>();
+        for (final StoredPolicy stored : model.snapshot().policies().values())
         {
-            throw new IllegalArgumentException("pod " + pod.key() + " already exists");
+            policies.put(stored.key(), stored.policy());
         }
-        namespaceLabels.computeIfAbsent(pod.namespace(), ns -> Map.of(METADATA_NAME_LABEL, ns));
-        podByKey.put(pod.key(), pod);
-        publishPolicy();
+        return Collections.unmodifiableMap(policies);
     }
 
-    /** Forgets a pod registered by {@link #registerAttachedPod} and publishes the policy without it. */
-    public void unregisterAttachedPod(final String key)
+    /** Everything NetworkPolicy verdicts depend on, as one snapshot (see {@link ModelSnapshot#policyCluster()}). */
+    public PolicyCluster policyCluster()
     {
-        if (podByKey.remove(key) != null)
-        {
-            publishPolicy();
-        }
+        return model.snapshot().policyCluster();
     }
 
-    /** {@code kubectl apply} of a NetworkPolicy on a running lab: compiled and published at once. */
-    public void applyAndPublish(final NetworkPolicy policy)
+    /** Creates or replaces a NetworkPolicy (like kubectl apply); compiled and published at once. */
+    void applyPolicy(final Manifest policy)
     {
-        applyPolicy(policy);
-        publishPolicy();
-    }
-
-    /** {@code kubectl delete} of a NetworkPolicy on a running lab; false when there was none of that key. */
-    public boolean deleteAndPublish(final String key)
-    {
-        if (!policyByKey.containsKey(key))
-        {
-            return false;
-        }
-        deletePolicy(key);
-        publishPolicy();
-        return true;
-    }
-
-    /** Creates or replaces a policy (like kubectl apply). */
-    void applyPolicy(final NetworkPolicy policy)
-    {
-        policyByKey.put(policy.key(), policy);
+        apply(List.of(new ClusterChange.ApplyNetworkPolicy(policy.body())));
     }
 
     /** Deletes a policy; deleting one that does not exist is an error the loader already reported. */
     void deletePolicy(final String key)
     {
-        policyByKey.remove(key);
+        apply(List.of(new ClusterChange.DeleteNetworkPolicy(key)));
     }
 
-    /**
-     * Everything NetworkPolicy verdicts depend on, as one snapshot: namespaces with their labels,
-     * pods and hosts with their addresses and ports, and the policies.
-     */
-    public PolicyCluster policyCluster()
+    /** Replaces a namespace's labels (creating it), keeping the label the API server always sets. */
+    void labelNamespace(final String namespace, final Map<String, String> labels)
     {
-        final List<PolicyEndpoint> endpoints = new ArrayList<>();
-        for (final PodSpec pod : podByKey.values())
-        {
-            endpoints.add(new PolicyEndpoint(PolicyEndpoint.Kind.POD, pod.namespace(), pod.name(), Ipv4.parse(pod.ip()),
-                pod.labels(), namedPorts(pod.ports())));
-        }
-        for (final HostSpec host : hostByName.values())
-        {
-            endpoints.add(new PolicyEndpoint(PolicyEndpoint.Kind.HOST, null, host.name(), Ipv4.parse(host.ip()), Map.of(),
-                namedPorts(host.serves())));
-        }
-        return new PolicyCluster(namespaceLabels, endpoints, new ArrayList<>(policyByKey.values()));
+        apply(List.of(new ClusterChange.PutNamespace(namespace, withoutNameLabel(labels))));
     }
 
-    /**
-     * Compiles what changed since the last publish and swaps the new table into every node; new
-     * connections see it at once. Each publish is one generation more than the last.
-     */
-    void publishPolicy()
+    void addPod(final PodSpec pod)
     {
-        cluster.publishPolicy(policyCompiler.update(policyCluster()));
+        apply(List.of(attachPod(pod)));
     }
 
-    private static List<NamedPort> namedPorts(final List<ContainerPort> ports)
+    void labelPod(final String key, final Map<String, String> labels)
+    {
+        apply(List.of(new ClusterChange.LabelPod(key, LabelEdit.replace(labels))));
+    }
+
+    void deletePod(final String key)
+    {
+        endpoints.detach(key);
+        declaredPods.remove(key);
+        apply(List.of(new ClusterChange.RemovePod(key)));
+    }
+
+    boolean hasPod(final String key)
+    {
+        return model.snapshot().pods().containsKey(key);
+    }
+
+    /** Attaches the pod to its node (spread in order when the scenario names none) and says it to the model. */
+    private ClusterChange attachPod(final PodSpec pod)
+    {
+        final String node = pod.node() != null ? pod.node() : nodeNames.get(spreadCursor++ % nodeNames.size());
+        final int fixedIp = pod.ip() == null ? 0 : Ipv4.parse(pod.ip());
+        final int ip = endpoints.attachPod(pod.key(), node, fixedIp, pod.ports());
+        declaredPods.put(pod.key(), pod);
+        return new ClusterChange.AddPod(new Pod(pod.namespace(), pod.name(), node, ip, pod.labels(),
+            namedPorts(pod.ports()), pod.key()));
+    }
+
+    /** Hosts attach to the first node's uplink: the machine outside the cluster is one hop from it. */
+    private ClusterChange attachHost(final HostSpec host)
+    {
+        endpoints.attachHost(host.name(), nodeNames.getFirst(), Ipv4.parse(host.ip()), host.serves());
+        hostByName.put(host.name(), host);
+        return new ClusterChange.AddHost(new Host(host.name(), nodeNames.getFirst(), Ipv4.parse(host.ip()),
+            namedPorts(host.serves())));
+    }
+
+    /** The scenario loader has checked every change already, so a refusal here is a bug: say it loudly. */
+    private void apply(final List<ClusterChange> changes)
+    {
+        try
+        {
+            model.apply(changes);
+        }
+        catch (final ModelException refused)
+        {
+            throw new IllegalStateException("the cluster model refused a change the scenario loader accepted: "
+                + refused.getMessage(), refused);
+        }
+        catch (final IOException cannotHappen)
+        {
+            throw new UncheckedIOException(cannotHappen);
+        }
+    }
+
+    private static Map<String, String> withoutNameLabel(final Map<String, String> labels)
+    {
+        final Map<String, String> copy = new LinkedHashMap<>(labels);
+        copy.remove(Namespace.METADATA_NAME_LABEL);
+        return copy;
+    }
+
+    static List<NamedPort> namedPorts(final List<ContainerPort> ports)
     {
         final List<NamedPort> named = new ArrayList<>(ports.size());
         for (final ContainerPort port : ports)
@@ -263,46 +301,14 @@ public final class Lab implements AutoCloseable
         return named;
     }
 
-    /** Replaces a namespace's labels (creating it), keeping the label the API server always sets. */
-    void labelNamespace(final String namespace, final Map<String, String> labels)
+    private static List<ContainerPort> containerPorts(final List<NamedPort> ports)
     {
-        final Map<String, String> withName = new LinkedHashMap<>(labels);
-        withName.put(METADATA_NAME_LABEL, namespace);
-        namespaceLabels.put(namespace, withName);
-    }
-
-    void addPod(final PodSpec pod)
-    {
-        final String node = pod.node() != null ? pod.node() : nodeNames.get(spreadCursor++ % nodeNames.size());
-        final int fixedIp = pod.ip() == null ? 0 : Ipv4.parse(pod.ip());
-        namespaceLabels.computeIfAbsent(pod.namespace(), ns -> Map.of(METADATA_NAME_LABEL, ns));
-        final int ip = endpoints.attachPod(pod.key(), node, fixedIp, pod.ports());
-        podByKey.put(pod.key(), new PodSpec(pod.namespace(), pod.name(), node, Ipv4.format(ip),
-            pod.labels(), pod.ports(), pod.where()));
-    }
-
-    /** Hosts attach to the first node's uplink: the machine outside the cluster is one hop from it. */
-    private void addHost(final HostSpec host)
-    {
-        endpoints.attachHost(host.name(), nodeNames.getFirst(), Ipv4.parse(host.ip()), host.serves());
-        hostByName.put(host.name(), host);
-    }
-
-    void labelPod(final String key, final Map<String, String> labels)
-    {
-        final PodSpec pod = podByKey.get(key);
-        podByKey.put(key, new PodSpec(pod.namespace(), pod.name(), pod.node(), pod.ip(), labels, pod.ports(), pod.where()));
-    }
-
-    void deletePod(final String key)
-    {
-        endpoints.detach(key);
-        podByKey.remove(key);
-    }
-
-    boolean hasPod(final String key)
-    {
-        return podByKey.containsKey(key);
+        final List<ContainerPort> declared = new ArrayList<>(ports.size());
+        for (final NamedPort port : ports)
+        {
+            declared.add(new ContainerPort(port.name(), port.port(), port.protocol()));
+        }
+        return declared;
     }
 
     @Override

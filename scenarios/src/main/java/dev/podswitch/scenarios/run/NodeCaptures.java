@@ -1,6 +1,6 @@
 package dev.podswitch.scenarios.run;
 
-import dev.podswitch.control.EmulatedNode;
+import dev.podswitch.control.ClusterNode;
 import dev.podswitch.dataplane.capture.PcapWriter;
 
 import java.io.IOException;
@@ -28,7 +28,7 @@ final class NodeCaptures implements AutoCloseable
         try
         {
             Files.createDirectories(directory);
-            for (final EmulatedNode node : lab.cluster().nodes().values())
+            for (final ClusterNode node : lab.cluster().nodes().values())
             {
                 final Path file = directory.resolve(scenarioStem + "." + node.name() + ".pcap");
                 final PcapWriter writer = new PcapWriter(file);
@@ -53,7 +53,7 @@ final class NodeCaptures implements AutoCloseable
     @Override
     public void close()
     {
-        for (final EmulatedNode node : lab.cluster().nodes().values())
+        for (final ClusterNode node : lab.cluster().nodes().values())
         {
             node.datapath().capture(null);
         }

@@ -1,8 +1,8 @@
 package dev.podswitch.scenarios.run;
 
 import dev.podswitch.control.ClusterOptions;
-import dev.podswitch.control.EmulatedCluster;
-import dev.podswitch.control.EmulatedNode;
+import dev.podswitch.control.ClusterDataplane;
+import dev.podswitch.control.ClusterNode;
 import dev.podswitch.dataplane.agent.IdleMode;
 import dev.podswitch.dataplane.conntrack.ConntrackCounters;
 import dev.podswitch.dataplane.packet.IpProtocol;
@@ -46,7 +46,7 @@ public final class ScenarioRunner
     private final IdleMode idle;
     private final RunListener listener;
     private Path captureDirectory;
-    private Function<EmulatedCluster, LabEndpoints> endpointsFactory = EmulatedEndpoints::new;
+    private Function<ClusterDataplane, LabEndpoints> endpointsFactory = EmulatedEndpoints::new;
     private UnaryOperator<ClusterOptions> clusterTuning = UnaryOperator.identity();
 
     public ScenarioRunner(final ClusterOptions.Underlay underlay, final RunListener listener)
@@ -82,7 +82,7 @@ public final class ScenarioRunner
         return this;
     }
 
-    public ScenarioRunner withEndpoints(final Function<EmulatedCluster, LabEndpoints> factory)
+    public ScenarioRunner withEndpoints(final Function<ClusterDataplane, LabEndpoints> factory)
     {
         this.endpointsFactory = factory;
         return this;
@@ -135,8 +135,7 @@ public final class ScenarioRunner
             case DeletePods delete -> delete.pods().forEach(lab::deletePod);
             case DeletePolicies delete -> delete.namespacedNames().forEach(lab::deletePolicy);
         }
-        // Every change can change verdicts: recompile and swap in before the next action or probe.
-        lab.publishPolicy();
+        // Every change went through the cluster model's apply path, which compiled and published it.
     }
 
     /** Like {@code kubectl apply}: creates the object, or replaces the one with the same namespace and name. */
@@ -157,7 +156,7 @@ public final class ScenarioRunner
                     lab.addPod(pod);
                 }
             }
-            case "NetworkPolicy" -> lab.applyPolicy(KubeObjects.networkPolicy(manifest));
+            case "NetworkPolicy" -> lab.applyPolicy(manifest);
             default -> throw new UnsupportedScenarioException(manifest.where() + ": " + manifest.describe()
                 + ": kind " + manifest.kind() + " is not supported yet");
         }
@@ -200,7 +199,7 @@ public final class ScenarioRunner
     private static List<ScenarioResult.NodeInfo> nodeInfo(final Lab lab)
     {
         final List<ScenarioResult.NodeInfo> nodes = new ArrayList<>();
-        for (final EmulatedNode node : lab.cluster().nodes().values())
+        for (final ClusterNode node : lab.cluster().nodes().values())
         {
             nodes.add(new ScenarioResult.NodeInfo(node.name(), node.podCidr().toString(), Ipv4.format(node.gatewayIp()),
                 Ipv4.format(node.vtepIp())));
@@ -219,7 +218,7 @@ public final class ScenarioRunner
         long related = 0;
         long insertFailures = 0;
         long evictions = 0;
-        for (final EmulatedNode node : lab.cluster().nodes().values())
+        for (final ClusterNode node : lab.cluster().nodes().values())
         {
             final ConntrackCounters connections = node.datapath().connections().counters();
             tracked += connections.inserts();

@@ -1,7 +1,7 @@
 package dev.podswitch.control.live;
 
-import dev.podswitch.control.EmulatedCluster;
-import dev.podswitch.control.EmulatedNode;
+import dev.podswitch.control.ClusterDataplane;
+import dev.podswitch.control.ClusterNode;
 import dev.podswitch.dataplane.forward.LocalEndpoint;
 import dev.podswitch.dataplane.port.tap.TapDevice;
 import dev.podswitch.dataplane.port.tap.TapPort;
@@ -16,7 +16,7 @@ import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
- * The live lab on top of an {@link EmulatedCluster}: every pod is a network namespace behind a
+ * The live lab on top of an {@link ClusterDataplane}: every pod is a network namespace behind a
  * TAP port of its node, so real programs (ping, curl, iperf3, a JVM) talk through the switch's
  * pipeline — anti-spoofing, policy, conntrack, VXLAN between nodes — with kernel stacks at both
  * ends. Needs root (or CAP_NET_ADMIN + CAP_SYS_ADMIN), /dev/net/tun and iproute2.
@@ -26,7 +26,7 @@ import java.util.concurrent.ThreadLocalRandom;
  *
  * <p>Threads: one driver thread makes every call; the cluster's node agents run continuously
  * while the lab is open. Lifecycle: the constructor starts the agents ({@link
- * EmulatedCluster#startLive()}), {@link #addPod}/{@link #removePod} while open, {@link #close()}
+ * ClusterDataplane#startLive()}), {@link #addPod}/{@link #removePod} while open, {@link #close()}
  * removes every pod (TAP closed, namespace deleted) and stops the agents; the caller closes the
  * cluster.
  */
@@ -34,10 +34,10 @@ public final class LiveLab implements AutoCloseable
 {
     public static final String NAME_PREFIX = "psw";
 
-    private final EmulatedCluster cluster;
+    private final ClusterDataplane cluster;
     private final Map<String, LivePod> podByName = new LinkedHashMap<>();
 
-    public LiveLab(final EmulatedCluster cluster)
+    public LiveLab(final ClusterDataplane cluster)
     {
         final Throwable cause = unavailabilityCause();
         if (cause != null)
@@ -67,7 +67,7 @@ public final class LiveLab implements AutoCloseable
         return null;
     }
 
-    public EmulatedCluster cluster()
+    public ClusterDataplane cluster()
     {
         return cluster;
     }
@@ -110,7 +110,7 @@ public final class LiveLab implements AutoCloseable
     @FunctionalInterface
     private interface Attach
     {
-        EmulatedCluster.PortAttachment attach(String namespace, String tapName);
+        ClusterDataplane.PortAttachment attach(String namespace, String tapName);
     }
 
     private LivePod add(final String name, final Attach attach)
@@ -121,8 +121,8 @@ public final class LiveLab implements AutoCloseable
         IpCommand.ip("netns", "add", namespace);
         try
         {
-            final EmulatedCluster.PortAttachment attachment = attach.attach(namespace, tapName);
-            final EmulatedNode node = attachment.node();
+            final ClusterDataplane.PortAttachment attachment = attach.attach(namespace, tapName);
+            final ClusterNode node = attachment.node();
             final int prefixLength = attachment.kind() == LocalEndpoint.Kind.HOST ? 32 : node.podCidr().prefixLength();
             final LivePod pod = new LivePod(name, node.name(), namespace, tapName, attachment.ip(),
                 prefixLength, node.gatewayIp(), attachment.mac(), (TapPort)attachment.port());
@@ -136,7 +136,7 @@ public final class LiveLab implements AutoCloseable
         }
     }
 
-    private static TapPort openPort(final EmulatedNode node, final int portId, final String tapName,
+    private static TapPort openPort(final ClusterNode node, final int portId, final String tapName,
         final String namespace, final int ip, final long mac, final boolean host)
     {
         // Offloads only where a ring slot holds a 64 KiB super-frame (ClusterOptions.withFrames).

@@ -9,7 +9,7 @@ import java.util.concurrent.Callable;
 /**
  * A live pod: a network namespace with a kernel TCP/IP stack whose only interface is the other
  * end of a TAP device the switch holds open. The interface keeps the TAP's {@code psw…} name (so
- * every link the lab makes carries the lab's prefix); it has the MAC {@code 0a:58:} + IP (EmulatedCluster.macFor) that the
+ * every link the lab makes carries the lab's prefix); it has the MAC {@code 0a:58:} + IP (ClusterDataplane.macFor) that the
  * switch's anti-spoofing expects, the pod IP in its node's pod CIDR, and a default route via the
  * node gateway, whose ARP the switch answers. Immutable; {@link LiveLab} creates and removes it.
  */

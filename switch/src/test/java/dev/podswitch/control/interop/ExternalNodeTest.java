@@ -1,7 +1,7 @@
 package dev.podswitch.control.interop;
 
 import dev.podswitch.control.ClusterOptions;
-import dev.podswitch.control.EmulatedCluster;
+import dev.podswitch.control.ClusterDataplane;
 import dev.podswitch.dataplane.forward.ForwardingTable;
 import dev.podswitch.ipam.cidr.Ipv4;
 import dev.podswitch.ipam.cidr.Ipv4Cidr;
@@ -22,7 +22,7 @@ class ExternalNodeTest
     @Test
     void shouldRouteAnExternalNodesPodCidrToItsVtepWithItsMacUntilRemoved()
     {
-        try (EmulatedCluster cluster = EmulatedCluster.create(ClusterOptions.of("10.244.0.0/16", 24,
+        try (ClusterDataplane cluster = ClusterDataplane.create(ClusterOptions.of("10.244.0.0/16", 24,
             List.of("node-1"), ClusterOptions.Underlay.MEMORY).withVtepIp("node-1", Ipv4.parse("127.1.9.9"))))
         {
             assertEquals(Ipv4.parse("127.1.9.9"), cluster.node("node-1").vtepIp());
@@ -40,7 +40,7 @@ class ExternalNodeTest
     @Test
     void shouldRefuseAnExternalNodeThatClashesOrLiesOutsideTheClusterCidr()
     {
-        try (EmulatedCluster cluster = EmulatedCluster.create(ClusterOptions.of("10.244.0.0/16", 24,
+        try (ClusterDataplane cluster = ClusterDataplane.create(ClusterOptions.of("10.244.0.0/16", 24,
             List.of("node-1"), ClusterOptions.Underlay.MEMORY)))
         {
             final Ipv4Cidr node1 = cluster.node("node-1").podCidr();

@@ -1,8 +1,8 @@
 package dev.podswitch.control.interop;
 
 import dev.podswitch.control.ClusterOptions;
-import dev.podswitch.control.EmulatedCluster;
-import dev.podswitch.control.EmulatedNode;
+import dev.podswitch.control.ClusterDataplane;
+import dev.podswitch.control.ClusterNode;
 import dev.podswitch.control.live.IpCommand;
 import dev.podswitch.control.live.LiveLab;
 import dev.podswitch.control.live.LivePod;
@@ -59,7 +59,7 @@ class KernelVxlanInteropRootTest
     private static final int TCP_PORT = 8080;
 
     private KernelVxlanNode kernel;
-    private EmulatedCluster cluster;
+    private ClusterDataplane cluster;
     private LiveLab lab;
     private Process capture;
     private Path captureDir;
@@ -140,9 +140,9 @@ class KernelVxlanInteropRootTest
         final int podswitchVtep = underlay + 1;
         final int kernelVtep = underlay + 2;
         kernel = KernelVxlanNode.create(KERNEL_POD_CIDR, podswitchVtep, kernelVtep, 30, VNI);
-        cluster = EmulatedCluster.create(ClusterOptions.of("10.244.0.0/16", 24, List.of("node-1"),
+        cluster = ClusterDataplane.create(ClusterOptions.of("10.244.0.0/16", 24, List.of("node-1"),
             ClusterOptions.Underlay.UDP).withThreading(1, IdleMode.BLOCKING).withVtepIp("node-1", podswitchVtep));
-        final EmulatedNode node1 = cluster.node("node-1");
+        final ClusterNode node1 = cluster.node("node-1");
         assertEquals(podswitchVtep, node1.vtepIp());
         cluster.addExternalNode("kernel-node", KERNEL_POD_CIDR, kernelVtep, kernel.vxlanMac());
         kernel.addRemoteNode(node1.podCidr(), node1.gatewayMac(), node1.vtepIp());

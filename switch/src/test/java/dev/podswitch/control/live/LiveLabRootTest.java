@@ -1,7 +1,7 @@
 package dev.podswitch.control.live;
 
 import dev.podswitch.control.ClusterOptions;
-import dev.podswitch.control.EmulatedCluster;
+import dev.podswitch.control.ClusterDataplane;
 import dev.podswitch.dataplane.agent.IdleMode;
 import dev.podswitch.dataplane.stats.DatapathCounters;
 import dev.podswitch.dataplane.stats.DropReason;
@@ -39,7 +39,7 @@ class LiveLabRootTest
     private static final String PING = IpCommand.locate("ping", "/usr/bin/ping", "/bin/ping");
     private static final int TCP_PORT = 8080;
 
-    private EmulatedCluster cluster;
+    private ClusterDataplane cluster;
     private LiveLab lab;
 
     @BeforeEach
@@ -53,7 +53,7 @@ class LiveLabRootTest
             fail("CI=true: the live-lab tests must run, but " + missing);
         }
         assumeTrue(missing == null, () -> "root test skipped: " + missing);
-        cluster = EmulatedCluster.create(ClusterOptions.of("10.244.0.0/16", 24, List.of("node-1", "node-2"),
+        cluster = ClusterDataplane.create(ClusterOptions.of("10.244.0.0/16", 24, List.of("node-1", "node-2"),
             ClusterOptions.Underlay.MEMORY).withThreading(2, IdleMode.BLOCKING));
         lab = new LiveLab(cluster);
     }

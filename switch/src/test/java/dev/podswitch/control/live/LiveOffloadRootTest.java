@@ -1,7 +1,7 @@
 package dev.podswitch.control.live;
 
 import dev.podswitch.control.ClusterOptions;
-import dev.podswitch.control.EmulatedCluster;
+import dev.podswitch.control.ClusterDataplane;
 import dev.podswitch.dataplane.Frame;
 import dev.podswitch.dataplane.NodeDatapath;
 import dev.podswitch.dataplane.agent.IdleMode;
@@ -49,7 +49,7 @@ class LiveOffloadRootTest
     private static final int TRANSFER_BYTES = 24 << 20;
     private static final int MTU_FRAME = 1514;
 
-    private EmulatedCluster cluster;
+    private ClusterDataplane cluster;
     private LiveLab lab;
 
     @BeforeEach
@@ -61,7 +61,7 @@ class LiveOffloadRootTest
             fail("CI=true: the live offload tests must run, but " + LiveLab.unavailabilityCause().getMessage());
         }
         assumeTrue(LiveLab.isAvailable(), () -> "root test skipped: " + LiveLab.unavailabilityCause().getMessage());
-        cluster = EmulatedCluster.create(ClusterOptions.of("10.244.0.0/16", 24, List.of("node-1", "node-2"),
+        cluster = ClusterDataplane.create(ClusterOptions.of("10.244.0.0/16", 24, List.of("node-1", "node-2"),
             ClusterOptions.Underlay.UDP).withThreading(2, IdleMode.BLOCKING).withFrames(512, Frame.OFFLOAD_CAPACITY));
         lab = new LiveLab(cluster);
     }

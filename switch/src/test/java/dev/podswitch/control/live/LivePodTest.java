@@ -1,6 +1,6 @@
 package dev.podswitch.control.live;
 
-import dev.podswitch.control.EmulatedCluster;
+import dev.podswitch.control.ClusterDataplane;
 import dev.podswitch.dataplane.port.tap.TapDevice;
 import dev.podswitch.ipam.cidr.Ipv4;
 import org.junit.jupiter.api.Test;
@@ -16,7 +16,7 @@ class LivePodTest
     @Test
     void shouldFormatTheMacTheSwitchBindsToThePodIp()
     {
-        assertEquals("0a:58:0a:f4:01:02", LivePod.macText(EmulatedCluster.macFor(Ipv4.parse("10.244.1.2"))));
+        assertEquals("0a:58:0a:f4:01:02", LivePod.macText(ClusterDataplane.macFor(Ipv4.parse("10.244.1.2"))));
     }
 
     @Test

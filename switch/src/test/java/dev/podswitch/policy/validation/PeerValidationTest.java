@@ -117,7 +117,7 @@ class PeerValidationTest
     }
 
     @Test
-    void shouldRefuseIpv6WhenTheEmulatedClusterIsIpv4()
+    void shouldRefuseIpv6WhenTheClusterDataplaneIsIpv4()
     {
         onlyError(from("[{ipBlock: {cidr: '2001:db8::/64'}}]"), "spec.ingress[0].from[0].ipBlock.cidr",
             "not supported by podswitch");

@@ -1,0 +1,299 @@
+package dev.podswitch.agent;
+
+import dev.podswitch.agent.api.ApiServer;
+import dev.podswitch.agent.api.ControlApi;
+import dev.podswitch.agent.cni.AttachmentStore;
+import dev.podswitch.agent.cni.CniAgent;
+import dev.podswitch.agent.cni.CniAttachment;
+import dev.podswitch.agent.cni.CniHandler;
+import dev.podswitch.agent.cni.LivePodNetwork;
+import dev.podswitch.agent.state.ClusterStateStore;
+import dev.podswitch.control.ClusterOptions;
+import dev.podswitch.control.model.ClusterChange;
+import dev.podswitch.control.model.ClusterModel;
+import dev.podswitch.control.model.ModelException;
+import dev.podswitch.dataplane.agent.IdleMode;
+import dev.podswitch.ipam.IpamStore;
+import dev.podswitch.ipam.store.FileIpamStore;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.InetSocketAddress;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code podswitch agent}: the node daemon, as a systemd unit or a DaemonSet would run it. It serves
+ * a cluster — one node built in code ({@link DefaultCluster}), or one handed to it — with IPAM and
+ * the cluster model's state in its state directory, the CNI plugin on one Unix socket and the
+ * control API on another, until it is closed. Closing keeps the CNI pods' interfaces and IP
+ * leases for the next run.
+ *
+ * <p>Start-up is ordered so that no restart opens a window: the policies and namespaces the last
+ * run acknowledged are in force (compiled and published) before the first pod is re-attached,
+ * and a kept state that cannot be read stops the start rather than starting open.
+ */
+public final class NodeAgent implements AutoCloseable
+{
+    public static final String IPAM_DIRECTORY = "ipam";
+    static final String LOCK_FILE = "agent.lock";
+    public static final String DEFAULT_API_SOCKET = "/run/podswitch/api.sock";
+    static final String DEFAULT_NAMESPACE = "default";
+
+    /**
+     * @param socket    the CNI plugin's socket.
+     * @param apiSocket the control API's socket.
+     * @param apiTcp    a loopback address for the API over TCP, or null; needs {@code apiTokenFile}.
+     */
+    public record Options(Path stateDirectory, Path socket, Path apiSocket, InetSocketAddress apiTcp, Path apiTokenFile,
+        ClusterOptions.Underlay underlay, IdleMode idle)
+    {
+    }
+
+    /** Makes the cluster to serve, with IPAM on the agent's store (so leases outlive restarts). */
+    @FunctionalInterface
+    public interface ClusterFactory
+    {
+        ServedCluster create(IpamStore ipam) throws Exception;
+    }
+
+    private final ServedCluster cluster;
+    private final LivePodNetwork network;
+    private final AttachmentStore attachments;
+    private final CniAgent cni;
+    private final ApiServer api;
+    /** Held while the agent runs: its lock on the state directory. */
+    private final FileChannel lock;
+
+    private NodeAgent(final ServedCluster cluster, final LivePodNetwork network, final AttachmentStore attachments,
+        final CniAgent cni, final ApiServer api, final FileChannel lock)
+    {
+        this.cluster = cluster;
+        this.network = network;
+        this.attachments = attachments;
+        this.cni = cni;
+        this.api = api;
+        this.lock = lock;
+    }
+
+    /** An agent serving the one-node cluster built in code. */
+    public static NodeAgent start(final Options options, final PrintStream log) throws Exception
+    {
+        return start(options, log, ipam -> DefaultCluster.oneNode(ipam, options.underlay(), options.idle()));
+    }
+
+    public static NodeAgent start(final Options options, final PrintStream log, final ClusterFactory factory)
+        throws Exception
+    {
+        Files.createDirectories(options.stateDirectory());
+        // One agent per state directory, checked before anything is touched: a second one would
+        // otherwise fail to open the first one's devices and take that for pods that are gone.
+        final FileChannel lockChannel = FileChannel.open(options.stateDirectory().resolve(LOCK_FILE),
+            StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        FileLock held;
+        try
+        {
+            held = lockChannel.tryLock();
+        }
+        catch (final OverlappingFileLockException heldInThisJvm)
+        {
+            held = null;
+        }
+        if (held == null)
+        {
+            lockChannel.close();
+            throw new IOException("another podswitch agent is using " + options.stateDirectory());
+        }
+        try
+        {
+            if (CniAgent.answers(options.socket()))
+            {
+                throw new IOException("another podswitch agent is serving " + options.socket());
+            }
+            return start(options, log, factory, lockChannel);
+        }
+        catch (final Exception | Error failed)
+        {
+            lockChannel.close();
+            throw failed;
+        }
+    }
+
+    private static NodeAgent start(final Options options, final PrintStream log, final ClusterFactory factory,
+        final FileChannel lockChannel) throws Exception
+    {
+        final ClusterStateStore kept = new ClusterStateStore(options.stateDirectory());
+        final ClusterStateStore.State state = kept.load();
+        final ServedCluster cluster = factory.create(new FileIpamStore(options.stateDirectory().resolve(IPAM_DIRECTORY)));
+        CniAgent cni = null;
+        try
+        {
+            final ClusterModel model = cluster.model();
+            final int restored = restore(model, state);
+            if (restored > 0)
+            {
+                log.println("podswitch agent: " + restored + " NetworkPolic" + (restored == 1 ? "y" : "ies")
+                    + " applied by a previous run in force again");
+            }
+            model.journal(kept);
+            final LivePodNetwork network = new LivePodNetwork(cluster.dataplane(), model, state.podLabels());
+            final AttachmentStore attachments = new AttachmentStore(options.stateDirectory());
+            reattach(network, attachments, log);
+            cni = new CniAgent(options.socket(), new CniHandler(network, attachments), log).start();
+            final CniAgent cniServer = cni;
+            final ControlApi control = new ControlApi(model, () -> cluster.dataplane().nodes().values(),
+                () -> status(options, cniServer, attachments));
+            final ApiServer api = ApiServer.start(control,
+                new ApiServer.Listen(options.apiSocket(), options.apiTcp(), options.apiTokenFile()),
+                ApiServer.Limits.DEFAULT);
+            return new NodeAgent(cluster, network, attachments, cni, api, lockChannel);
+        }
+        catch (final Exception | Error failed)
+        {
+            if (cni != null)
+            {
+                cni.close();
+            }
+            cluster.close();
+            throw failed;
+        }
+    }
+
+    /** Namespaces and policies the last run acknowledged, in force before any pod is attached; returns the policy count. */
+    private static int restore(final ClusterModel model, final ClusterStateStore.State state)
+        throws IOException, ModelException
+    {
+        final List<ClusterChange> changes = new ArrayList<>();
+        if (!model.snapshot().namespaces().containsKey(DEFAULT_NAMESPACE) && !state.namespaces().containsKey(DEFAULT_NAMESPACE))
+        {
+            changes.add(new ClusterChange.PutNamespace(DEFAULT_NAMESPACE, Map.of()));
+        }
+        changes.addAll(ClusterStateStore.restoring(state));
+        if (!changes.isEmpty())
+        {
+            try
+            {
+                model.apply(changes);
+            }
+            catch (final ModelException refused)
+            {
+                throw new IOException("the kept cluster state does not apply any more, so the agent does not start "
+                    + "(it would start without policies it acknowledged): " + refused.getMessage(), refused);
+            }
+        }
+        return state.networkPolicies().size();
+    }
+
+    private static void reattach(final LivePodNetwork network, final AttachmentStore attachments, final PrintStream log)
+    {
+        for (final CniAttachment attachment : attachments.all())
+        {
+            switch (network.reattach(attachment))
+            {
+                case YES -> log.println("podswitch agent: re-attached " + attachment.podKey() + " (" + attachment.ip()
+                    + ", " + attachment.ifName() + " in " + attachment.netns() + ")");
+                case GONE ->
+                {
+                    network.releaseLease(attachment.node(), attachment.containerId(), attachment.ifName());
+                    attachments.remove(attachment);
+                    log.println("podswitch agent: dropped " + attachment.podKey()
+                        + ": its namespace or interface is gone; released " + attachment.ip());
+                }
+                case FAILED -> log.println("podswitch agent: could not re-attach " + attachment.podKey() + " ("
+                    + attachment.ip() + "); its lease and record are kept — a restart or the runtime's DEL settles it");
+            }
+        }
+    }
+
+    private static Map<String, Object> status(final Options options, final CniAgent cni,
+        final AttachmentStore attachments)
+    {
+        final Map<String, Object> status = new LinkedHashMap<>();
+        status.put("stateDirectory", options.stateDirectory().toString());
+        status.put("cniSocket", options.socket().toString());
+        status.put("apiSocket", options.apiSocket().toString());
+        status.put("cniRequestsServed", cni.servedCount());
+        final List<Map<String, Object>> listed = new ArrayList<>();
+        for (final CniAttachment attachment : attachments.all())
+        {
+            final Map<String, Object> entry = new LinkedHashMap<>();
+            entry.put("containerId", attachment.containerId());
+            entry.put("ifName", attachment.ifName());
+            entry.put("pod", attachment.podKey());
+            entry.put("ip", attachment.ip());
+            entry.put("netns", attachment.netns());
+            listed.add(entry);
+        }
+        status.put("cniAttachments", listed);
+        return status;
+    }
+
+    public ServedCluster cluster()
+    {
+        return cluster;
+    }
+
+    public AttachmentStore attachments()
+    {
+        return attachments;
+    }
+
+    public CniAgent server()
+    {
+        return cni;
+    }
+
+    public ApiServer api()
+    {
+        return api;
+    }
+
+    /** Stops serving; CNI pods keep their interfaces (persistent TAPs) and IP leases for the next run. */
+    @Override
+    public void close()
+    {
+        try
+        {
+            api.close();
+            cni.close();
+        }
+        finally
+        {
+            try
+            {
+                // As the driver: no request may be half-way through the cluster meanwhile.
+                cni.asDriver(network::closeKeepingInterfaces);
+            }
+            finally
+            {
+                try
+                {
+                    cluster.close();
+                }
+                catch (final Exception failed)
+                {
+                    throw new IllegalStateException("closing the cluster failed: " + failed.getMessage(), failed);
+                }
+                finally
+                {
+                    try
+                    {
+                        lock.close();
+                    }
+                    catch (final IOException ignored)
+                    {
+                        // Closing the channel releases the lock; nothing else to do.
+                    }
+                }
+            }
+        }
+    }
+}

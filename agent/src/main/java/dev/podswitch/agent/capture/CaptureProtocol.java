@@ -1,0 +1,49 @@
+package dev.podswitch.agent.capture;
+
+/**
+ * The wire format between {@code podswitch capture} and the {@code podswitch up} it captures in:
+ * one connection per capture on the lab's Unix domain socket ({@code lab-<pid>.sock} next to its
+ * state file), the capture lasting as long as the connection.
+ *
+ * <pre>
+ * client → up:  one line (UTF-8, LF):  capture pod NS/POD  |  capture tunnel NODE
+ * up → client:  one line:              ok PORT on NODE      |  error WHY
+ * then, after ok, binary records (big-endian) until either side closes:
+ *   'F' i64 epoch-nanoseconds  i32 length  byte[length]   a frame, a whole Ethernet frame
+ *   'S' i64 frames-queued      i64 frames-not-queued        every second (also a heartbeat)
+ *   'E' i32 length  byte[length] (UTF-8)                     the lab is stopping: why; then EOF
+ * </pre>
+ */
+public final class CaptureProtocol
+{
+    public static final String CAPTURE = "capture";
+    public static final String POD = "pod";
+    public static final String TUNNEL = "tunnel";
+    public static final String OK = "ok";
+    public static final String ERROR = "error";
+
+    public static final byte FRAME = 'F';
+    public static final byte STATS = 'S';
+    public static final byte END = 'E';
+
+    /** Longest request or answer line, in bytes: a line longer than this is refused. */
+    public static final int MAX_LINE = 4096;
+    /** The pcap snap length: frames longer than this are cut (a TCP super-frame is at most 65,5xx bytes). */
+    public static final int SNAPLEN = 262_144;
+    /** How often up sends a statistics record, which also tells it when a client has gone. */
+    public static final long STATS_INTERVAL_NS = 1_000_000_000L;
+
+    private CaptureProtocol()
+    {
+    }
+
+    public static String podRequest(final String pod)
+    {
+        return CAPTURE + " " + POD + " " + pod;
+    }
+
+    public static String tunnelRequest(final String node)
+    {
+        return CAPTURE + " " + TUNNEL + " " + node;
+    }
+}

@@ -1,0 +1,366 @@
+package dev.podswitch.agent.capture;
+
+import dev.podswitch.agent.UnixSockets;
+import dev.podswitch.dataplane.NodeDatapath;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * {@code podswitch up}'s capture endpoint: a Unix domain socket next to the lab's state file
+ * (owner-only, 0600) on which {@code podswitch capture} asks for one port's frames
+ * ({@link CaptureProtocol}). Each accepted capture installs a {@link CaptureQueue} as the port's
+ * mirror on its node ({@link NodeDatapath#mirror}) and runs a thread that drains the queue into
+ * the connection ({@link CaptureSession}); the capture ends — and the mirror is removed — when
+ * the client closes the connection or the lab stops. This class owns the socket, the requests and
+ * the one-capture-per-port bookkeeping.
+ */
+public final class CaptureServer implements AutoCloseable
+{
+    /** Captures at once; a further client is refused (each holds a ring of {@link CaptureQueue#DEFAULT_CAPACITY}). */
+    static final int MAX_SESSIONS = 16;
+    private static final long REQUEST_TIMEOUT_S = 10;
+    private static final long SESSION_JOIN_MS = 3_000;
+    private static final long BUSY_WAIT_NS = 1_000_000_000L;
+
+    /** What one capture request can name: a pod's (or host's) port, or a node's VXLAN tunnel port. */
+    public record Target(String label, String portName, String node, NodeDatapath datapath, int portId, boolean tunnel,
+        int localVtepIp, int vni)
+    {
+    }
+
+    private final Path path;
+    private final ServerSocketChannel server;
+    private final Map<String, Target> pods;
+    private final Map<String, Target> tunnels;
+    private final Set<String> capturedPorts = new HashSet<>();
+    private final List<CaptureSession> sessions = new ArrayList<>();
+    private final ScheduledExecutorService timer;
+    private final Thread acceptor;
+    private volatile boolean closed;
+
+    private CaptureServer(final Path path, final ServerSocketChannel server, final Map<String, Target> pods,
+        final Map<String, Target> tunnels)
+    {
+        this.path = path;
+        this.server = server;
+        this.pods = new LinkedHashMap<>(pods);
+        this.tunnels = new LinkedHashMap<>(tunnels);
+        this.timer = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon(true)
+            .name("psw-capture-timer").factory());
+        this.acceptor = Thread.ofPlatform().daemon(true).name("psw-capture-accept").unstarted(this::acceptLoop);
+    }
+
+    /**
+     * Listens on {@code path} (a stale socket file of the same name is replaced).
+     *
+     * @param pods    by pod key ({@code namespace/name}) or host name.
+     * @param tunnels by node name.
+     */
+    public static CaptureServer start(final Path path, final Map<String, Target> pods, final Map<String, Target> tunnels)
+    {
+        ServerSocketChannel server = null;
+        try
+        {
+            Files.createDirectories(path.getParent());
+            Files.deleteIfExists(path);
+            // Frames of every pod go through here: only the owner (root, as up runs) may connect.
+            server = UnixSockets.bindOwnerOnly(path);
+        }
+        catch (final IOException | RuntimeException failed)
+        {
+            closeQuietly(server);
+            throw new UncheckedIOException("cannot open the capture socket " + path + ": " + failed.getMessage(),
+                failed instanceof final IOException io ? io : new IOException(failed));
+        }
+        final CaptureServer captures = new CaptureServer(path, server, pods, tunnels);
+        captures.acceptor.start();
+        return captures;
+    }
+
+    public Path path()
+    {
+        return path;
+    }
+
+    private void acceptLoop()
+    {
+        while (!closed)
+        {
+            final SocketChannel client;
+            try
+            {
+                client = server.accept();
+            }
+            catch (final IOException closedOrFailed)
+            {
+                if (closed)
+                {
+                    return;
+                }
+                LockSupport.parkNanos(10_000_000);
+                continue;
+            }
+            Thread.ofPlatform().daemon(true).name("psw-capture-client").start(() -> serve(client));
+        }
+    }
+
+    /** One connection: read the request, answer, then stream until either side ends it. */
+    private void serve(final SocketChannel client)
+    {
+        final ScheduledFuture<?> timeout = timer.schedule(() -> closeQuietly(client), REQUEST_TIMEOUT_S, TimeUnit.SECONDS);
+        final String request;
+        try
+        {
+            request = readLine(client);
+        }
+        catch (final IOException failed)
+        {
+            closeQuietly(client);
+            return;
+        }
+        finally
+        {
+            timeout.cancel(false);
+        }
+        final CaptureSession session;
+        try
+        {
+            session = open(request, client);
+        }
+        catch (final RequestException refused)
+        {
+            answer(client, CaptureProtocol.ERROR + " " + refused.getMessage());
+            closeQuietly(client);
+            return;
+        }
+        session.run();
+    }
+
+    private CaptureSession open(final String request, final SocketChannel client) throws RequestException
+    {
+        if (request == null)
+        {
+            throw new RequestException("no request (expected: capture pod NS/POD | capture tunnel NODE)");
+        }
+        final String[] words = request.strip().split("\\s+");
+        if (words.length != 3 || !words[0].equals(CaptureProtocol.CAPTURE)
+            || !(words[1].equals(CaptureProtocol.POD) || words[1].equals(CaptureProtocol.TUNNEL)))
+        {
+            throw new RequestException("cannot read the request \"" + request.strip()
+                + "\" (expected: capture pod NS/POD | capture tunnel NODE)");
+        }
+        final Target target = words[1].equals(CaptureProtocol.POD) ? pod(words[2]) : tunnel(words[2]);
+        final String key = target.node() + "#" + target.portId();
+        synchronized (this)
+        {
+            if (closed)
+            {
+                throw new RequestException("the lab is stopping");
+            }
+            // A capture that was just stopped may still be ending: give it a moment to free the port.
+            final long deadline = System.nanoTime() + BUSY_WAIT_NS;
+            while (capturedPorts.contains(key) && !closed && deadline - System.nanoTime() > 0)
+            {
+                try
+                {
+                    wait(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
+                }
+                catch (final InterruptedException interrupted)
+                {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
+            if (closed)
+            {
+                throw new RequestException("the lab is stopping");
+            }
+            if (capturedPorts.contains(key))
+            {
+                throw new RequestException(target.label() + " is being captured already (one capture per port at a "
+                    + "time; stop the other capture first)");
+            }
+            if (sessions.size() >= MAX_SESSIONS)
+            {
+                throw new RequestException("too many captures at once (at most " + MAX_SESSIONS + ")");
+            }
+            final CaptureSession session = new CaptureSession(target, key, client, this::ended);
+            capturedPorts.add(key);
+            sessions.add(session);
+            // Answer before mirroring: the client learns the port first, then records follow.
+            if (!answer(client, CaptureProtocol.OK + " " + target.portName() + " on " + target.node()))
+            {
+                capturedPorts.remove(key);
+                sessions.remove(session);
+                closeQuietly(client);
+                throw new RequestException("the client went away");
+            }
+            target.datapath().mirror(target.portId(), session.queue());
+            return session;
+        }
+    }
+
+    private Target pod(final String name) throws RequestException
+    {
+        Target target = pods.get(name);
+        if (target == null && !name.contains("/"))
+        {
+            target = pods.get("default/" + name);
+        }
+        if (target == null)
+        {
+            final List<String> podNames = pods.keySet().stream().filter(each -> each.contains("/")).toList();
+            final List<String> hostNames = pods.keySet().stream().filter(each -> !each.contains("/")).toList();
+            throw new RequestException("no pod " + name + " in this lab; its pods: " + String.join(", ", podNames)
+                + (hostNames.isEmpty() ? "" : "; its hosts: " + String.join(", ", hostNames)));
+        }
+        return target;
+    }
+
+    private Target tunnel(final String node) throws RequestException
+    {
+        final Target target = tunnels.get(node);
+        if (target == null)
+        {
+            throw new RequestException("no node " + node + " with a tunnel port in this lab; its nodes: "
+                + String.join(", ", tunnels.keySet()));
+        }
+        return target;
+    }
+
+    private synchronized void ended(final CaptureSession session)
+    {
+        sessions.remove(session);
+        capturedPorts.remove(session.key());
+        notifyAll();
+    }
+
+    /** Ends every capture (each client reads why, then EOF) and removes the socket file. */
+    @Override
+    public void close()
+    {
+        final List<CaptureSession> running;
+        synchronized (this)
+        {
+            if (closed)
+            {
+                return;
+            }
+            closed = true;
+            running = List.copyOf(sessions);
+        }
+        closeQuietly(server);
+        running.forEach(session -> session.stop("the lab is stopping"));
+        for (final CaptureSession session : running)
+        {
+            try
+            {
+                session.thread().join(SESSION_JOIN_MS);
+            }
+            catch (final InterruptedException interrupted)
+            {
+                Thread.currentThread().interrupt();
+                break;
+            }
+            if (session.thread().isAlive())
+            {
+                // Stuck writing to a client that reads nothing: cut it off.
+                closeQuietly(session.client());
+            }
+        }
+        timer.shutdownNow();
+        try
+        {
+            Files.deleteIfExists(path);
+        }
+        catch (final IOException ignored)
+        {
+            // podswitch down removes a stale socket file.
+        }
+    }
+
+
+    private static boolean answer(final SocketChannel client, final String line)
+    {
+        try
+        {
+            final ByteBuffer bytes = ByteBuffer.wrap((line.replace('\n', ' ') + "\n").getBytes(StandardCharsets.UTF_8));
+            while (bytes.hasRemaining())
+            {
+                client.write(bytes);
+            }
+            return true;
+        }
+        catch (final IOException gone)
+        {
+            return false;
+        }
+    }
+
+    /** Reads one LF-terminated line byte by byte (nothing after it is consumed); null at EOF first. */
+    public static String readLine(final SocketChannel channel) throws IOException
+    {
+        final ByteBuffer one = ByteBuffer.allocate(1);
+        final java.io.ByteArrayOutputStream line = new java.io.ByteArrayOutputStream();
+        while (true)
+        {
+            one.clear();
+            if (channel.read(one) < 0)
+            {
+                return line.size() == 0 ? null : line.toString(StandardCharsets.UTF_8);
+            }
+            final byte b = one.get(0);
+            if (b == '\n')
+            {
+                return line.toString(StandardCharsets.UTF_8);
+            }
+            if (line.size() >= CaptureProtocol.MAX_LINE)
+            {
+                throw new IOException("line longer than " + CaptureProtocol.MAX_LINE + " bytes");
+            }
+            line.write(b);
+        }
+    }
+
+    static void closeQuietly(final java.nio.channels.Channel channel)
+    {
+        if (channel == null)
+        {
+            return;
+        }
+        try
+        {
+            channel.close();
+        }
+        catch (final IOException ignored)
+        {
+            // Closing is all that was wanted.
+        }
+    }
+
+    private static final class RequestException extends Exception
+    {
+        RequestException(final String message)
+        {
+            super(message, null, false, false);
+        }
+    }
+}

@@ -1,0 +1,91 @@
+package dev.podswitch.agent.cni;
+
+import dev.podswitch.agent.state.AtomicFiles;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The agent's CNI attachments on disk ({@code attachments.json} in its state directory), written
+ * whole after every change — to a temp file, fsynced, renamed over the old one — so a crash
+ * leaves either the old or the new list, never half of one. IP leases live in the IPAM store beside
+ * it; this file says which pod interface each lease belongs to. Driver thread only.
+ */
+public final class AttachmentStore
+{
+    public static final String FILE_NAME = "attachments.json";
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    private final Path file;
+    private final Map<String, CniAttachment> byKey = new LinkedHashMap<>();
+
+    /** Reads what a previous run left (nothing when the file does not exist). */
+    public AttachmentStore(final Path stateDirectory)
+    {
+        this.file = stateDirectory.resolve(FILE_NAME);
+        if (Files.exists(file))
+        {
+            try
+            {
+                for (final CniAttachment attachment : JSON.readValue(file.toFile(), new TypeReference<List<CniAttachment>>()
+                {
+                }))
+                {
+                    byKey.put(attachment.key(), attachment);
+                }
+            }
+            catch (final IOException unreadable)
+            {
+                throw new UncheckedIOException(file + ": cannot read the CNI attachments: " + unreadable.getMessage(),
+                    unreadable);
+            }
+        }
+    }
+
+    public CniAttachment get(final String containerId, final String ifName)
+    {
+        return byKey.get(CniAttachment.key(containerId, ifName));
+    }
+
+    public Collection<CniAttachment> all()
+    {
+        return List.copyOf(byKey.values());
+    }
+
+    public void put(final CniAttachment attachment)
+    {
+        byKey.put(attachment.key(), attachment);
+        save();
+    }
+
+    public void remove(final CniAttachment attachment)
+    {
+        if (byKey.remove(attachment.key()) != null)
+        {
+            save();
+        }
+    }
+
+    private void save()
+    {
+        try
+        {
+            AtomicFiles.write(file, JSON.writeValueAsBytes(new ArrayList<>(byKey.values())), "rw-------");
+        }
+        catch (final IOException failed)
+        {
+            throw new UncheckedIOException(file + ": cannot save the CNI attachments: " + failed.getMessage(), failed);
+        }
+    }
+}

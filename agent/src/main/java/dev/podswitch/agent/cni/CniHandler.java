@@ -1,0 +1,345 @@
+package dev.podswitch.agent.cni;
+
+import dev.podswitch.cni.CniVersions;
+import dev.podswitch.cni.PluginClient;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * The CNI spec (1.0.0, and 1.1.0's GC and STATUS) on the agent's side: one plugin invocation —
+ * its {@code CNI_*} variables and the network config it read on stdin — in, the exit status and
+ * what the plugin prints out. Validation comes first and fails with the spec's codes (4 for the
+ * environment, 6 for undecodable JSON, 7 for a bad config, 1 for a version podswitch does not
+ * speak); the answer is always in the config's {@code cniVersion}.
+ *
+ * <p>DEL is idempotent: it succeeds when repeated, without prevResult, when the namespace is gone
+ * and after a failed ADD — and releases the IP in every case. ADD refuses a (container id,
+ * interface) that is already attached. Called by one thread at a time (the agent serialises).
+ */
+public final class CniHandler
+{
+    /** What the plugin exits with and prints. */
+    public record Outcome(int exitStatus, String stdout, String stderr)
+    {
+        static Outcome success(final String stdout)
+        {
+            return new Outcome(0, stdout, "");
+        }
+    }
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Pattern CONTAINER_ID = Pattern.compile("[a-zA-Z0-9][a-zA-Z0-9_.\\-]*");
+    private static final Pattern NETWORK_NAME = Pattern.compile("[a-zA-Z0-9][a-zA-Z0-9_.\\-]*");
+    private static final String VALID_ATTACHMENTS = "cni.dev/valid-attachments";
+    private static final String VALID_ATTACHMENTS_OLD = "cni.dev/attachments";
+
+    private final PodNetwork network;
+    private final AttachmentStore attachments;
+
+    public CniHandler(final PodNetwork network, final AttachmentStore attachments)
+    {
+        this.network = network;
+        this.attachments = attachments;
+    }
+
+    public Outcome handle(final Map<String, String> environment, final byte[] stdin)
+    {
+        // Until the config is parsed, errors answer in the version it seems to ask for, if podswitch speaks it.
+        final String asked = PluginClient.requestedVersion(stdin);
+        String version = CniVersions.isSupported(asked) ? asked : CniVersions.LATEST;
+        try
+        {
+            final String command = environment.get("CNI_COMMAND");
+            if (command == null || command.isEmpty())
+            {
+                throw new CniError(CniVersions.INVALID_ENVIRONMENT, "required env variables [CNI_COMMAND] missing", null);
+            }
+            if (command.equals("VERSION"))
+            {
+                return Outcome.success(CniVersions.versionResult(PluginClient.requestedVersion(stdin)));
+            }
+            final ObjectNode config = parse(stdin);
+            version = config.path("cniVersion").asText("0.1.0");
+            if (!CniVersions.isSupported(version))
+            {
+                final String unsupported = version;
+                version = CniVersions.LATEST;
+                throw new CniError(CniVersions.INCOMPATIBLE_VERSION, "incompatible CNI versions",
+                    "config is \"" + unsupported + "\", plugin supports " + CniVersions.SUPPORTED);
+            }
+            final String name = config.path("name").asText("");
+            if (!NETWORK_NAME.matcher(name).matches())
+            {
+                throw new CniError(CniVersions.INVALID_CONFIG, "invalid network config: name",
+                    name.isEmpty() ? "the config has no \"name\"" : "name '" + name + "' must match " + NETWORK_NAME);
+            }
+            return switch (command)
+            {
+                case "ADD" -> add(environment, config, version, name);
+                case "DEL" -> del(environment);
+                case "CHECK" -> check(environment, config, version);
+                case "GC" -> gc(config, version, name);
+                case "STATUS" -> status(version);
+                default -> throw new CniError(CniVersions.INVALID_ENVIRONMENT, "unknown CNI_COMMAND: " + command,
+                    "podswitch serves ADD, DEL, CHECK, VERSION, GC and STATUS");
+            };
+        }
+        catch (final CniError error)
+        {
+            return new Outcome(1, CniVersions.errorJson(version, error.code(), error.getMessage(), error.details()), "");
+        }
+        catch (final RuntimeException bug)
+        {
+            return new Outcome(1, CniVersions.errorJson(version, CniVersions.ATTACH_FAILED, "podswitch agent error",
+                String.valueOf(bug.getMessage())), "");
+        }
+    }
+
+    private static ObjectNode parse(final byte[] stdin)
+    {
+        try
+        {
+            final JsonNode node = JSON.readTree(stdin);
+            if (node instanceof final ObjectNode object)
+            {
+                return object;
+            }
+            throw new CniError(CniVersions.DECODING_FAILURE, "failed to decode the network config",
+                node == null || node.isMissingNode() ? "stdin is empty" : "stdin is JSON but not an object");
+        }
+        catch (final JsonProcessingException bad)
+        {
+            throw new CniError(CniVersions.DECODING_FAILURE, "failed to decode the network config",
+                bad.getOriginalMessage() + " at line " + bad.getLocation().getLineNr() + ", column "
+                    + bad.getLocation().getColumnNr());
+        }
+        catch (final java.io.IOException unreadable)
+        {
+            throw new CniError(CniVersions.IO_FAILURE, "cannot read stdin", unreadable.getMessage());
+        }
+    }
+
+    private Outcome add(final Map<String, String> environment, final ObjectNode config, final String version,
+        final String name)
+    {
+        require(environment, "CNI_CONTAINERID", "CNI_NETNS", "CNI_IFNAME");
+        final String containerId = containerId(environment);
+        final String ifName = ifName(environment);
+        final String netns = environment.get("CNI_NETNS");
+        final CniArgs args = CniArgs.parse(environment.get("CNI_ARGS"));
+        if (attachments.get(containerId, ifName) != null)
+        {
+            throw new CniError(CniVersions.ALREADY_ATTACHED, "interface already attached",
+                "container " + containerId + " already has " + ifName + " (ADD twice without DEL)");
+        }
+        if (!Files.exists(Path.of(netns)))
+        {
+            throw new CniError(CniVersions.UNKNOWN_CONTAINER, "network namespace does not exist", netns);
+        }
+        final String node = config.path("node").asText(network.nodes().getFirst());
+        if (!network.nodes().contains(node))
+        {
+            throw new CniError(CniVersions.INVALID_CONFIG, "invalid network config: node",
+                "no node '" + node + "'; the agent's nodes are " + network.nodes());
+        }
+        final String podNamespace = args.get(CniArgs.POD_NAMESPACE) != null ? args.get(CniArgs.POD_NAMESPACE) : "default";
+        final String podName = args.get(CniArgs.POD_NAME) != null ? args.get(CniArgs.POD_NAME)
+            : "cni-" + containerId.substring(0, Math.min(12, containerId.length())).toLowerCase(java.util.Locale.ROOT);
+        final CniAttachment attachment = network.attach(new PodNetwork.AttachRequest(name, containerId, ifName, netns,
+            podNamespace, podName, args.labels(), node, mtu(config)));
+        attachments.put(attachment);
+        return Outcome.success(CniResult.of(attachment, version, config.get("prevResult"), config.get("dns")));
+    }
+
+    /** The config's {@code mtu} (as the bridge and ptp plugins take it): 0 when absent. */
+    private static int mtu(final ObjectNode config)
+    {
+        final JsonNode mtu = config.get("mtu");
+        if (mtu == null || mtu.isNull())
+        {
+            return 0;
+        }
+        if (!mtu.canConvertToInt() || !mtu.isIntegralNumber() || mtu.asInt() < 68 || mtu.asInt() > 65_535)
+        {
+            throw new CniError(CniVersions.INVALID_CONFIG, "invalid network config: mtu",
+                "mtu " + mtu + " must be a whole number from 68 (IPv4's minimum) to 65535");
+        }
+        return mtu.asInt();
+    }
+
+    private Outcome del(final Map<String, String> environment)
+    {
+        require(environment, "CNI_CONTAINERID", "CNI_IFNAME");
+        final String containerId = containerId(environment);
+        final String ifName = ifName(environment);
+        final CniAttachment attachment = attachments.get(containerId, ifName);
+        if (attachment == null)
+        {
+            // Never attached, already deleted, or an ADD that failed half-way: free any lease it left.
+            for (final String node : network.nodes())
+            {
+                try
+                {
+                    network.releaseLease(node, containerId, ifName);
+                }
+                catch (final RuntimeException neverLeasable)
+                {
+                    // E.g. an id IPAM could never have leased under (too long): there is nothing to free.
+                }
+            }
+            return Outcome.success("");
+        }
+        network.detach(attachment);
+        attachments.remove(attachment);
+        return Outcome.success("");
+    }
+
+    private Outcome check(final Map<String, String> environment, final ObjectNode config, final String version)
+    {
+        require(environment, "CNI_CONTAINERID", "CNI_NETNS", "CNI_IFNAME");
+        final JsonNode previous = config.get("prevResult");
+        if (previous == null || !previous.isObject())
+        {
+            throw new CniError(CniVersions.INVALID_CONFIG, "CHECK needs prevResult",
+                "the runtime must pass the result of the ADD it checks");
+        }
+        final CniAttachment attachment = attachments.get(containerId(environment), ifName(environment));
+        if (attachment == null)
+        {
+            throw new CniError(CniVersions.CHECK_FAILED, "no such attachment",
+                "podswitch attached nothing as " + ifName(environment) + " of " + containerId(environment));
+        }
+        final List<String> problems = new ArrayList<>(network.problems(attachment));
+        final String address = attachment.ip() + "/" + attachment.prefixLength();
+        boolean listed = false;
+        for (final JsonNode ip : previous.path("ips"))
+        {
+            listed |= address.equals(ip.path("address").asText());
+        }
+        if (!listed)
+        {
+            problems.add("prevResult does not list " + address);
+        }
+        if (!problems.isEmpty())
+        {
+            throw new CniError(CniVersions.CHECK_FAILED, "check failed", String.join("; ", problems));
+        }
+        return Outcome.success("");
+    }
+
+    private Outcome gc(final ObjectNode config, final String version, final String name)
+    {
+        requireAtLeast11(version, "GC");
+        JsonNode valid = config.has(VALID_ATTACHMENTS) ? config.get(VALID_ATTACHMENTS) : config.get(VALID_ATTACHMENTS_OLD);
+        if (valid != null && valid.isNull())
+        {
+            // libcni sends null for a runtime's empty (nil) list: nothing is valid.
+            valid = null;
+        }
+        if (valid != null && !valid.isArray())
+        {
+            throw new CniError(CniVersions.INVALID_CONFIG, "invalid GC input", VALID_ATTACHMENTS + " must be a list");
+        }
+        final Set<String> keep = new HashSet<>();
+        if (valid != null)
+        {
+            for (final JsonNode entry : valid)
+            {
+                keep.add(CniAttachment.key(entry.path("containerID").asText(), entry.path("ifname").asText()));
+            }
+        }
+        final List<String> failures = new ArrayList<>();
+        for (final CniAttachment attachment : attachments.all())
+        {
+            if (attachment.network().equals(name) && !keep.contains(attachment.key()))
+            {
+                try
+                {
+                    network.detach(attachment);
+                    attachments.remove(attachment);
+                }
+                catch (final RuntimeException failed)
+                {
+                    failures.add(attachment.key() + ": " + failed.getMessage());
+                }
+            }
+        }
+        if (!failures.isEmpty())
+        {
+            throw new CniError(CniVersions.ATTACH_FAILED, "GC could not remove everything", String.join("; ", failures));
+        }
+        return Outcome.success("");
+    }
+
+    private Outcome status(final String version)
+    {
+        requireAtLeast11(version, "STATUS");
+        final String why = network.unavailableBecause();
+        if (why != null)
+        {
+            throw new CniError(CniVersions.NOT_AVAILABLE, "podswitch cannot attach pods now", why);
+        }
+        return Outcome.success("");
+    }
+
+    private static void requireAtLeast11(final String version, final String command)
+    {
+        if (version.equals("1.0.0"))
+        {
+            throw new CniError(CniVersions.INCOMPATIBLE_VERSION, "config version does not allow " + command,
+                command + " arrived in CNI 1.1.0; the config is 1.0.0");
+        }
+    }
+
+    private static void require(final Map<String, String> environment, final String... names)
+    {
+        final List<String> missing = new ArrayList<>();
+        for (final String name : names)
+        {
+            if (environment.get(name) == null || environment.get(name).isEmpty())
+            {
+                missing.add(name);
+            }
+        }
+        if (!missing.isEmpty())
+        {
+            throw new CniError(CniVersions.INVALID_ENVIRONMENT, "required env variables " + missing + " missing", null);
+        }
+    }
+
+    private static String containerId(final Map<String, String> environment)
+    {
+        final String id = environment.get("CNI_CONTAINERID");
+        if (!CONTAINER_ID.matcher(id).matches())
+        {
+            throw new CniError(CniVersions.INVALID_ENVIRONMENT, "invalid CNI_CONTAINERID",
+                "'" + id + "' must match " + CONTAINER_ID);
+        }
+        return id;
+    }
+
+    private static String ifName(final Map<String, String> environment)
+    {
+        final String name = environment.get("CNI_IFNAME");
+        if (name.length() > 15 || name.equals(".") || name.equals("..") || !name.chars().allMatch(c -> c > ' '
+            && c != '/' && c != ':' && c < 127))
+        {
+            throw new CniError(CniVersions.INVALID_ENVIRONMENT, "invalid CNI_IFNAME",
+                "'" + name + "': at most 15 characters, not . or .., no '/', ':' or whitespace");
+        }
+        return name;
+    }
+
+}

@@ -1,0 +1,322 @@
+package dev.podswitch.agent.cni;
+
+import dev.podswitch.cni.CniVersions;
+
+import dev.podswitch.control.ClusterDataplane;
+import dev.podswitch.control.ClusterNode;
+import dev.podswitch.control.live.IpCommand;
+import dev.podswitch.control.live.LivePod;
+import dev.podswitch.control.live.NetworkNamespaces;
+import dev.podswitch.dataplane.port.tap.TapDevice;
+import dev.podswitch.dataplane.port.tap.TapPort;
+import dev.podswitch.ipam.cidr.Ipv4;
+import dev.podswitch.control.model.ClusterChange;
+import dev.podswitch.control.model.ClusterModel;
+import dev.podswitch.control.model.ModelException;
+import dev.podswitch.control.model.Pod;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.io.IOException;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * CNI pod interfaces on the agent's live lab. The interface is a TAP device the switch owns,
+ * created straight inside the runtime's namespace (the opening thread joins CNI_NETNS, so the TAP
+ * is born there with the name CNI_IFNAME — nothing is moved, and a name already taken fails ADD).
+ * It is made persistent: the device outlives the agent's fd, so when the agent restarts the pod
+ * keeps its interface, address and routes, and the agent opens the device again by name and
+ * re-attaches it (traffic pauses meanwhile, as with any CNI's dataplane restart). A veth pair read
+ * through a packet socket would survive too, but would cost a copy and a socket per pod and lose
+ * the TAP's offloads; a TAP is what the live lab's pods already use.
+ *
+ * <p>The pod's side is configured as the live lab configures its pods: the MAC {@code 0a:58:}+IP,
+ * no IPv6 link-local, the address in the node's pod CIDR, a default route via the node gateway,
+ * all with one {@code ip -batch} in the namespace. Driver thread only (the agent serialises).
+ */
+public final class LivePodNetwork implements PodNetwork
+{
+    private final ClusterDataplane cluster;
+    private final ClusterModel model;
+    /** Labels set through the API on pods of a previous run, by pod key: they win over the runtime's. */
+    private final Map<String, Map<String, String>> keptLabels;
+
+    public LivePodNetwork(final ClusterDataplane cluster, final ClusterModel model,
+        final Map<String, Map<String, String>> keptLabels)
+    {
+        this.cluster = cluster;
+        this.model = model;
+        this.keptLabels = Map.copyOf(keptLabels);
+    }
+
+    @Override
+    public List<String> nodes()
+    {
+        return List.copyOf(cluster.nodes().keySet());
+    }
+
+    private static String clusterName(final String containerId, final String ifName)
+    {
+        return "cni:" + containerId + "/" + ifName;
+    }
+
+    @Override
+    public CniAttachment attach(final AttachRequest request)
+    {
+        final String podKey = request.podNamespace() + "/" + request.podName();
+        if (model.snapshot().pods().containsKey(podKey))
+        {
+            throw new CniError(CniVersions.ATTACH_FAILED, "pod name taken",
+                "a pod " + podKey + " already exists in the agent's cluster (K8S_POD_NAMESPACE/K8S_POD_NAME)");
+        }
+        if (IpCommand.ipInNamespacePath(request.netns(), "link", "show", "dev", request.ifName()).succeeded())
+        {
+            throw new CniError(CniVersions.ALREADY_ATTACHED, "interface already exists",
+                request.ifName() + " already exists in " + request.netns());
+        }
+        final ClusterDataplane.PortAttachment attached;
+        try
+        {
+            attached = cluster.addLivePod(clusterName(request.containerId(), request.ifName()), request.node(),
+                request.containerId(), request.ifName(), 0,
+                (node, portId, ip, mac) -> createInterface(request, node, portId, ip, mac));
+        }
+        catch (final CniError error)
+        {
+            throw error;
+        }
+        catch (final RuntimeException failed)
+        {
+            throw new CniError(CniVersions.ATTACH_FAILED, "cannot attach the pod", failed.getMessage());
+        }
+        final ClusterNode node = attached.node();
+        final CniAttachment attachment = new CniAttachment(request.network(), request.containerId(), request.ifName(),
+            request.netns(), request.podNamespace(), request.podName(), request.labels(), node.name(),
+            Ipv4.format(attached.ip()), node.podCidr().prefixLength(), Ipv4.format(node.gatewayIp()),
+            LivePod.macText(attached.mac()));
+        try
+        {
+            register(attachment);
+        }
+        catch (final RuntimeException failed)
+        {
+            detach(attachment);
+            throw new CniError(CniVersions.ATTACH_FAILED, "cannot register the pod", failed.getMessage());
+        }
+        return attachment;
+    }
+
+    private static TapPort createInterface(final AttachRequest request, final ClusterNode node, final int portId,
+        final int ip, final long mac)
+    {
+        final TapDevice device = openIn(request.netns(), request.ifName(), node.datapath().ring().holdsSuperFrames());
+        try
+        {
+            device.persistent(true);
+            final List<String> commands = new ArrayList<>();
+            if (request.mtu() > 0)
+            {
+                commands.add("link set dev " + request.ifName() + " mtu " + request.mtu());
+            }
+            commands.addAll(List.of(
+                "link set dev " + request.ifName() + " address " + LivePod.macText(mac),
+                "link set dev " + request.ifName() + " addrgenmode none",
+                "addr add " + Ipv4.format(ip) + "/" + node.podCidr().prefixLength() + " dev " + request.ifName(),
+                "link set dev lo up",
+                "link set dev " + request.ifName() + " up",
+                "route add default via " + Ipv4.format(node.gatewayIp()) + " dev " + request.ifName()));
+            IpCommand.batchInNamespacePath(request.netns(), commands);
+            return new TapPort(portId, device, node.datapath().ring().frameCapacity());
+        }
+        catch (final RuntimeException | Error failed)
+        {
+            removeDevice(device);
+            throw failed;
+        }
+    }
+
+    private static TapDevice openIn(final String netns, final String ifName, final boolean offloads)
+    {
+        try
+        {
+            return NetworkNamespaces.callInPath(netns, () -> TapDevice.open(ifName, offloads));
+        }
+        catch (final RuntimeException failed)
+        {
+            throw failed;
+        }
+        catch (final Exception failed)
+        {
+            throw new IllegalStateException(failed.getMessage(), failed);
+        }
+    }
+
+    /** Not persistent any more, then closed: the kernel removes the device. */
+    private static void removeDevice(final TapDevice device)
+    {
+        try
+        {
+            device.persistent(false);
+        }
+        finally
+        {
+            device.close();
+        }
+    }
+
+    /** The pod enters the cluster model (and so NetworkPolicy): compiled and published before this returns. */
+    private void register(final CniAttachment attachment)
+    {
+        try
+        {
+            model.apply(new ClusterChange.AddPod(new Pod(attachment.podNamespace(), attachment.podName(),
+                attachment.node(), Ipv4.parse(attachment.ip()),
+                keptLabels.getOrDefault(attachment.podKey(), attachment.labels()), List.of(),
+                clusterName(attachment.containerId(), attachment.ifName()))));
+        }
+        catch (final ModelException | IOException refused)
+        {
+            throw new IllegalStateException(refused.getMessage(), refused);
+        }
+    }
+
+    private void unregister(final String podKey)
+    {
+        if (!model.snapshot().pods().containsKey(podKey))
+        {
+            return;
+        }
+        try
+        {
+            model.apply(new ClusterChange.RemovePod(podKey));
+        }
+        catch (final ModelException | IOException refused)
+        {
+            throw new IllegalStateException(refused.getMessage(), refused);
+        }
+    }
+
+    @Override
+    public void detach(final CniAttachment attachment)
+    {
+        unregister(attachment.podKey());
+        final ClusterDataplane.PortAttachment attached =
+            cluster.removeLivePod(clusterName(attachment.containerId(), attachment.ifName()));
+        if (attached != null && attached.port() instanceof final TapPort port)
+        {
+            try
+            {
+                port.device().persistent(false);
+            }
+            catch (final RuntimeException namespaceGone)
+            {
+                // The device went with its namespace; closing the fd is all that is left.
+            }
+            port.close();
+        }
+        else
+        {
+            releaseLease(attachment.node(), attachment.containerId(), attachment.ifName());
+            if (Files.exists(Path.of(attachment.netns())))
+            {
+                // Never re-attached in this run (e.g. the agent restarted): the persistent device may linger.
+                IpCommand.ipInNamespacePath(attachment.netns(), "link", "del", "dev", attachment.ifName());
+            }
+        }
+    }
+
+    @Override
+    public void releaseLease(final String node, final String containerId, final String ifName)
+    {
+        cluster.ipam().release(node, containerId, ifName);
+    }
+
+    @Override
+    public Reattached reattach(final CniAttachment attachment)
+    {
+        if (!Files.exists(Path.of(attachment.netns()))
+            || !IpCommand.ipInNamespacePath(attachment.netns(), "link", "show", "dev", attachment.ifName()).succeeded())
+        {
+            // Checked first: opening the TAP by name would otherwise make a new, unconfigured one.
+            return Reattached.GONE;
+        }
+        if (!cluster.nodes().containsKey(attachment.node()))
+        {
+            return Reattached.FAILED;
+        }
+        final String name = clusterName(attachment.containerId(), attachment.ifName());
+        try
+        {
+            cluster.addLivePod(name, attachment.node(), attachment.containerId(), attachment.ifName(),
+                Ipv4.parse(attachment.ip()), (node, portId, ip, mac) -> new TapPort(portId,
+                    openIn(attachment.netns(), attachment.ifName(), node.datapath().ring().holdsSuperFrames()),
+                    node.datapath().ring().frameCapacity()));
+        }
+        catch (final RuntimeException busy)
+        {
+            // EBUSY (another agent holds the device) or the like: nothing here says the pod is gone.
+            return Reattached.FAILED;
+        }
+        try
+        {
+            register(attachment);
+            return Reattached.YES;
+        }
+        catch (final RuntimeException failed)
+        {
+            final ClusterDataplane.PortAttachment attached = cluster.removeLivePod(name, false);
+            if (attached != null && attached.port() instanceof final TapPort port)
+            {
+                port.close();
+            }
+            return Reattached.FAILED;
+        }
+    }
+
+    @Override
+    public List<String> problems(final CniAttachment attachment)
+    {
+        final List<String> problems = new ArrayList<>();
+        if (!Files.exists(Path.of(attachment.netns())))
+        {
+            problems.add("network namespace " + attachment.netns() + " is gone");
+            return problems;
+        }
+        final IpCommand.Result shown = IpCommand.ipInNamespacePath(attachment.netns(), "-o", "addr", "show", "dev",
+            attachment.ifName());
+        if (!shown.succeeded())
+        {
+            problems.add(attachment.ifName() + " does not exist in " + attachment.netns());
+        }
+        else if (!shown.output().contains("inet " + attachment.ip() + "/" + attachment.prefixLength() + " "))
+        {
+            problems.add(attachment.ifName() + " does not have " + attachment.ip() + "/" + attachment.prefixLength());
+        }
+        if (!cluster.livePods().containsKey(clusterName(attachment.containerId(), attachment.ifName())))
+        {
+            problems.add("the switch has no port for it");
+        }
+        return problems;
+    }
+
+    @Override
+    public String unavailableBecause()
+    {
+        return cluster.isLive() ? null : "the agent's switch is not running";
+    }
+
+    /** Closes the fds of every CNI interface without removing the devices: for an agent that stops and will return. */
+    public void closeKeepingInterfaces()
+    {
+        for (final ClusterDataplane.PortAttachment attached : List.copyOf(cluster.livePods().values()))
+        {
+            if (attached.name().startsWith("cni:") && attached.port() instanceof final TapPort port)
+            {
+                cluster.removeLivePod(attached.name(), false);
+                port.close();
+            }
+        }
+    }
+}

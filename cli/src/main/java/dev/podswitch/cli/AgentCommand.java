@@ -1,0 +1,163 @@
+package dev.podswitch.cli;
+
+import dev.podswitch.control.ClusterOptions;
+import dev.podswitch.dataplane.agent.IdleMode;
+import dev.podswitch.agent.cni.CniConfigDirectory;
+import dev.podswitch.agent.NodeAgent;
+import dev.podswitch.cni.PluginClient;
+import dev.podswitch.scenarios.live.LiveSupport;
+import dev.podswitch.scenarios.load.ScenarioLoader;
+import dev.podswitch.scenarios.load.ScenarioException;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+
+/** {@code podswitch agent}: the node agent the CNI plugin talks to, in the foreground. */
+@Command(name = "agent", mixinStandardHelpOptions = true,
+    description = "Run the node agent in the foreground (what a systemd unit or a DaemonSet starts; root): a cluster "
+        + "live — the scenario given, or one node — serving the podswitch CNI plugin on a Unix socket. Logs to "
+        + "stderr; SIGTERM or Ctrl-C stops it with its state kept (CNI pods keep their interfaces and IPs and are "
+        + "re-attached by the next run).")
+public final class AgentCommand implements Callable<Integer>
+{
+    public static final String DEFAULT_STATE_DIRECTORY = "/var/lib/podswitch";
+
+    @Option(names = "--state-dir", paramLabel = "DIR", defaultValue = DEFAULT_STATE_DIRECTORY,
+        description = "IPAM leases and CNI attachments, kept across restarts (default: ${DEFAULT-VALUE}).")
+    private Path stateDirectory;
+
+    @Option(names = "--socket", paramLabel = "PATH", defaultValue = PluginClient.DEFAULT_SOCKET,
+        description = "The Unix socket the plugin connects to (default: ${DEFAULT-VALUE}).")
+    private Path socket;
+
+    @Option(names = "--api-socket", paramLabel = "PATH", defaultValue = NodeAgent.DEFAULT_API_SOCKET,
+        description = "The control API's Unix socket, mode 0600 (default: ${DEFAULT-VALUE}); podswitch get/apply/"
+            + "delete/label/status and curl --unix-socket talk to it.")
+    private Path apiSocket;
+
+    @Option(names = "--api-listen", paramLabel = "127.0.0.1:PORT",
+        description = "Also serve the control API on this loopback TCP address; needs --api-token-file.")
+    private String apiListen;
+
+    @Option(names = "--api-token-file", paramLabel = "FILE",
+        description = "The bearer token TCP clients must send (a file only its owner can read).")
+    private Path apiTokenFile;
+
+    @Option(names = "--scenario", paramLabel = "FILE",
+        description = "A scenario whose cluster (nodes, namespaces, pods, hosts) the agent brings up live; "
+            + "default: one node, node-1, pod CIDR 10.244.0.0/24.")
+    private Path scenario;
+
+    @Option(names = "--conf-dir", paramLabel = "DIR",
+        description = "The CNI config directory runtimes read (default: /etc/cni/net.d): the agent reports the "
+            + "config in force as they would pick it, and refuses to start when that file is invalid.")
+    private Path confDirectory = CniConfigDirectory.DEFAULT;
+
+    @Option(names = "--underlay", paramLabel = "memory|udp", defaultValue = "udp",
+        description = "How nodes exchange VXLAN (default: ${DEFAULT-VALUE}).")
+    private String underlay;
+
+    @Option(names = "--idle", paramLabel = "busy-spin|yield|blocking", defaultValue = "blocking",
+        description = "What an idle node thread does (default: ${DEFAULT-VALUE}).")
+    private String idle;
+
+    /** HOST:PORT on loopback, or null; anything else is refused by the API server with a message. */
+    static java.net.InetSocketAddress tcpAddress(final String listen)
+    {
+        if (listen == null)
+        {
+            return null;
+        }
+        final int colon = listen.lastIndexOf(':');
+        if (colon < 0)
+        {
+            throw new IllegalArgumentException("--api-listen takes HOST:PORT, got " + listen);
+        }
+        return new java.net.InetSocketAddress(listen.substring(0, colon), Integer.parseInt(listen.substring(colon + 1)));
+    }
+
+    @Override
+    public Integer call() throws Exception
+    {
+        final String unavailable = LiveSupport.unavailableReason();
+        if (unavailable != null)
+        {
+            System.err.println("podswitch: agent cannot run here: " + unavailable);
+            return Main.EXIT_INVALID;
+        }
+        final ClusterOptions.Underlay chosenUnderlay;
+        final IdleMode idleMode;
+        try
+        {
+            chosenUnderlay = ClusterOptions.Underlay.valueOf(underlay.toUpperCase(Locale.ROOT));
+            idleMode = IdleMode.ofLabel(idle);
+        }
+        catch (final IllegalArgumentException bad)
+        {
+            System.err.println("podswitch: " + bad.getMessage());
+            return Main.EXIT_INVALID;
+        }
+        try
+        {
+            final CniConfigDirectory.InForce inForce = CniConfigDirectory.inForce(confDirectory);
+            System.err.println(inForce == null
+                ? "podswitch agent: no CNI config in " + confDirectory + " yet (podswitch cni install writes one)"
+                : "podswitch agent: CNI config in force: " + inForce.file() + " (network \"" + inForce.name()
+                    + "\", plugins " + inForce.plugins() + ", first in lexical order)"
+                    + (inForce.podswitchFirst() ? "" : "; podswitch is not its first plugin, so runtimes will not call it"));
+        }
+        catch (final CniConfigDirectory.InvalidConfig invalid)
+        {
+            System.err.println("podswitch: the CNI config in force is invalid: " + invalid.getMessage());
+            return Main.EXIT_INVALID;
+        }
+        final NodeAgent agent;
+        try
+        {
+            final NodeAgent.Options options = new NodeAgent.Options(stateDirectory, socket, apiSocket, tcpAddress(apiListen),
+                apiTokenFile, chosenUnderlay, idleMode);
+            agent = scenario == null ? NodeAgent.start(options, System.err)
+                : NodeAgent.start(options, System.err, ScenarioCluster.live(ScenarioLoader.load(scenario), chosenUnderlay,
+                    idleMode));
+        }
+        catch (final ScenarioException invalid)
+        {
+            System.err.println("podswitch: " + invalid.getMessage());
+            return Main.EXIT_INVALID;
+        }
+        final CountDownLatch stopped = new CountDownLatch(1);
+        final CountDownLatch closed = new CountDownLatch(1);
+        final Thread hook = new Thread(() ->
+        {
+            stopped.countDown();
+            try
+            {
+                closed.await();
+            }
+            catch (final InterruptedException interrupted)
+            {
+                Thread.currentThread().interrupt();
+            }
+        }, "psw-agent-stop");
+        Runtime.getRuntime().addShutdownHook(hook);
+        System.err.println("podswitch agent: serving the CNI plugin on " + socket + " and the control API on " + apiSocket
+            + (agent.api().tcpAddress() == null ? "" : " and " + agent.api().tcpAddress()) + "; state in " + stateDirectory
+            + "; nodes " + agent.cluster().dataplane().nodes().keySet() + "; " + agent.attachments().all().size()
+            + " CNI pod(s) attached");
+        try
+        {
+            stopped.await();
+            System.err.println("podswitch agent: stopping; CNI pods keep their interfaces and IPs");
+        }
+        finally
+        {
+            agent.close();
+            closed.countDown();
+        }
+        return Main.EXIT_OK;
+    }
+}

@@ -1,0 +1,43 @@
+package dev.podswitch.cli.api;
+
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Path;
+
+/**
+ * What every client command of the control API shares: the {@code --socket} option, finding the
+ * daemon, and turning an answer into an exit status (0 done, 1 refused or not found, 2 invalid
+ * input — a 4xx for the body or a 422 — as the rest of the command line does).
+ */
+public final class ApiCommandSupport
+{
+    public static final int EXIT_OK = 0;
+    public static final int EXIT_FAILED = 1;
+    public static final int EXIT_INVALID = 2;
+
+    @Option(names = "--socket", paramLabel = "PATH",
+        description = "The daemon's control API socket (default: $" + ApiTarget.ENVIRONMENT
+            + ", else /run/podswitch/api.sock, else the running `podswitch up` lab).")
+    private Path socket;
+
+    public ApiClient client() throws IOException
+    {
+        return ApiTarget.resolve(socket);
+    }
+
+    /** Prints an error answer and says which exit status it means. */
+    public static int failed(final ApiClient.Response response, final PrintStream err)
+    {
+        err.println("podswitch: " + response.errorText().replace("\n", "\npodswitch: "));
+        return response.status() == 422 || response.status() == 400 || response.status() == 413 ? EXIT_INVALID
+            : EXIT_FAILED;
+    }
+
+    public static int unreachable(final IOException unreachable, final PrintStream err)
+    {
+        err.println("podswitch: " + unreachable.getMessage());
+        return EXIT_FAILED;
+    }
+}

@@ -1,0 +1,189 @@
+package dev.podswitch.cli.capture;
+
+import dev.podswitch.agent.capture.CaptureQueue;
+import dev.podswitch.cli.CaptureClient;
+
+import dev.podswitch.cli.Main;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
+import java.io.PrintStream;
+import java.lang.foreign.MemorySegment;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * {@code podswitch capture} without a lab: how it finds the lab (and says why it cannot), the
+ * state file's socket entry, and the queue between the pipeline and the socket. No root needed;
+ * the capture of a running lab is {@link LiveCaptureRootTest}.
+ */
+class CaptureClientTest
+{
+    @Test
+    void shouldSayNoLabIsRunningAndExitTwoWhenTheStateDirectoryHasNoLab(@TempDir final Path directory)
+    {
+        final ByteArrayOutputStream err = new ByteArrayOutputStream();
+        final PrintStream original = System.err;
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+        final int status;
+        try
+        {
+            status = Main.commandLine().execute("capture", "--pod", "default/web", "-w",
+                directory.resolve("web.pcap").toString(), "--state-dir", directory.resolve("none").toString());
+        }
+        finally
+        {
+            System.setErr(original == null ? new PrintStream(new FileOutputStream(FileDescriptor.err), true) : original);
+        }
+        final String text = err.toString(StandardCharsets.UTF_8);
+        assertEquals(Main.EXIT_INVALID, status, text);
+        assertTrue(text.contains("podswitch: capture: no lab is running: no state file of `podswitch up` in "), text);
+        assertTrue(text.contains("podswitch up FILE"), text);
+        assertFalse(Files.exists(directory.resolve("web.pcap")), "nothing is written when the capture cannot start");
+    }
+
+    @Test
+    void shouldNameTheStoppedLabsWhenNoStateFileBelongsToARunningProcess(@TempDir final Path directory)
+    {
+        // No process has this pid: the lab crashed and left its state file.
+        new LabStateFile(Long.MAX_VALUE, "crashed.yaml", List.of(), "/nowhere.sock").write(directory);
+        final CaptureClient.CaptureException error = assertThrows(CaptureClient.CaptureException.class,
+            () -> CaptureClient.findLab(directory, null));
+        assertTrue(error.getMessage().startsWith("no lab is running: the state files in " + directory
+            + " are of labs that stopped (pid " + Long.MAX_VALUE + " (crashed.yaml)"), error.getMessage());
+        assertTrue(error.getMessage().contains("podswitch down"), error.getMessage());
+    }
+
+    @Test
+    void shouldAskForPidWhenSeveralLabsRunAndPickTheOneNamed(@TempDir final Path directory)
+    {
+        final long self = ProcessHandle.current().pid();
+        final long parent = ProcessHandle.current().parent().orElseThrow().pid();
+        new LabStateFile(self, "a.yaml", List.of(), "/run/a.sock").write(directory);
+        new LabStateFile(parent, "b.yaml", List.of(), "/run/b.sock").write(directory);
+
+        final CaptureClient.CaptureException several = assertThrows(CaptureClient.CaptureException.class,
+            () -> CaptureClient.findLab(directory, null));
+        assertTrue(several.getMessage().startsWith("2 labs are running: "), several.getMessage());
+        assertTrue(several.getMessage().contains("pid " + self + " (a.yaml)"), several.getMessage());
+        assertTrue(several.getMessage().endsWith("choose one with --pid"), several.getMessage());
+
+        assertEquals("/run/b.sock", CaptureClient.findLab(directory, parent).socket());
+        final CaptureClient.CaptureException unknown = assertThrows(CaptureClient.CaptureException.class,
+            () -> CaptureClient.findLab(directory, Long.MAX_VALUE));
+        assertTrue(unknown.getMessage().startsWith("no lab of pid " + Long.MAX_VALUE + " is running"),
+            unknown.getMessage());
+    }
+
+    @Test
+    void shouldSayTheLabHasNoCaptureSocketYet(@TempDir final Path directory)
+    {
+        new LabStateFile(ProcessHandle.current().pid(), "starting.yaml", List.of()).write(directory);
+        final CaptureClient.CaptureException error = assertThrows(CaptureClient.CaptureException.class,
+            () -> CaptureClient.findLab(directory, null));
+        assertTrue(error.getMessage().contains("has no capture socket"), error.getMessage());
+    }
+
+    @Test
+    void shouldSayTheLabCannotBeReachedWhenItsSocketIsGone(@TempDir final Path directory)
+    {
+        final Path socket = directory.resolve("lab-1.sock");
+        new LabStateFile(ProcessHandle.current().pid(), "gone.yaml", List.of(), socket.toString()).write(directory);
+        final CaptureClient client = new CaptureClient(new CaptureClient.Options(false, "default/web",
+            directory.resolve("web.pcap"), 0, null, directory, null), new PrintStream(new ByteArrayOutputStream()), false);
+        final CaptureClient.CaptureException error = assertThrows(CaptureClient.CaptureException.class, client::run);
+        assertTrue(error.getMessage().startsWith("cannot reach the lab of pid " + ProcessHandle.current().pid() + " at "
+            + socket), error.getMessage());
+    }
+
+    @Test
+    void shouldKeepTheSocketInTheStateFileAndReadOldFilesWithout()
+    {
+        final LabStateFile state = new LabStateFile(42, "a \"b\".yaml", List.of("psw1a2b3c4d"), "/run/podswitch/lab-42.sock");
+        assertEquals(state, LabStateFile.parse(state.toJson()));
+        final LabStateFile old = LabStateFile.parse("{\"pid\": 7, \"scenario\": \"x.yaml\", \"namespaces\": []}");
+        assertNull(old.socket());
+        assertEquals(Path.of("/run/podswitch/lab-42.sock"), LabStateFile.socketFor(Path.of("/run/podswitch"), 42));
+    }
+
+    @Test
+    void shouldHandFramesOverInOrderAcrossTheRingsEndAndCountWhatDidNotFit()
+    {
+        final CaptureQueue queue = new CaptureQueue(64 << 10);
+        final List<byte[]> seen = new ArrayList<>();
+        final List<Boolean> directions = new ArrayList<>();
+        final CaptureQueue.RecordHandler collect = (transmitted, ring, offset, length, nowNs, vtep) ->
+        {
+            seen.add(ring.asSlice(offset, length).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE));
+            directions.add(transmitted);
+            assertEquals(transmitted ? 0 : 0x7F000001, vtep);
+            assertEquals(length * 10L, nowNs);
+        };
+        // Frames of varied sizes, drained as they go with a backlog of ten, so the records wrap around
+        // the 64 KiB ring many times.
+        int sent = 0;
+        for (int round = 0; round < 200; round++)
+        {
+            for (int i = 0; i < (round == 0 ? 15 : 5); i++)
+            {
+                final byte[] frame = frame(sent, 60 + (sent * 977) % 1500);
+                if (sent % 2 == 0)
+                {
+                    queue.received(MemorySegment.ofArray(frame), 0, frame.length, 0x7F000001, frame.length * 10L);
+                }
+                else
+                {
+                    queue.transmitted(MemorySegment.ofArray(frame), 0, frame.length, frame.length * 10L);
+                }
+                sent++;
+            }
+            queue.drain(collect, 5);
+        }
+        while (queue.drain(collect, 100) > 0)
+        {
+            // until empty
+        }
+        assertEquals(sent, seen.size());
+        assertEquals(0, queue.dropped());
+        for (int i = 0; i < sent; i++)
+        {
+            assertArrayEquals(frame(i, 60 + (i * 977) % 1500), seen.get(i), "frame " + i);
+            assertEquals(i % 2 == 1, directions.get(i));
+        }
+
+        // Nobody drains: the ring fills, the rest is dropped and counted, never waited for.
+        final byte[] big = frame(1, 9000);
+        for (int i = 0; i < 20; i++)
+        {
+            queue.transmitted(MemorySegment.ofArray(big), 0, big.length, 1);
+        }
+        assertEquals(sent + 20, queue.queued() + queue.dropped());
+        assertTrue(queue.dropped() > 0, "a full ring drops");
+        seen.clear();
+        queue.drain((transmitted, ring, offset, length, nowNs, vtep) -> seen.add(new byte[length]), 100);
+        assertEquals(20 - queue.dropped(), seen.size());
+    }
+
+    private static byte[] frame(final int seed, final int length)
+    {
+        final byte[] frame = new byte[length];
+        for (int i = 0; i < length; i++)
+        {
+            frame[i] = (byte)(seed * 31 + i);
+        }
+        return frame;
+    }
+}
