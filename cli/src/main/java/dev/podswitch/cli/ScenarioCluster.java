@@ -13,13 +13,13 @@ import dev.podswitch.scenarios.run.Lab;
  * A scenario's cluster brought up live for a daemon to serve: the command line is the one place
  * that knows both the scenario runner and the daemon, so it is where they meet.
  */
-final class ScenarioCluster
+public final class ScenarioCluster
 {
     private ScenarioCluster()
     {
     }
 
-    static NodeAgent.ClusterFactory live(final Scenario scenario, final ClusterOptions.Underlay underlay,
+    public static NodeAgent.ClusterFactory live(final Scenario scenario, final ClusterOptions.Underlay underlay,
         final IdleMode idle)
     {
         return ipam ->

@@ -16,12 +16,12 @@ import java.util.concurrent.TimeUnit;
  * environment, the config on stdin — and keeps its exit status, stdout and stderr apart (the spec
  * puts results and errors on stdout, logs on stderr). For the installed plugin and for cnitool.
  */
-final class PluginProcess
+public final class PluginProcess
 {
     /** A command that takes longer has hung: the slowest (a cold JVM, an ADD) takes about a second. */
     private static final long TIMEOUT_SECONDS = 60;
 
-    record Result(List<String> command, int exitStatus, String stdout, String stderr)
+    public record Result(List<String> command, int exitStatus, String stdout, String stderr)
     {
         JsonNode json()
         {
@@ -47,12 +47,12 @@ final class PluginProcess
     }
 
     /** The plugin itself: {@code env} replaces every inherited {@code CNI_*} variable. */
-    static Result run(final Path plugin, final Map<String, String> env, final String stdin) throws Exception
+    public static Result run(final Path plugin, final Map<String, String> env, final String stdin) throws Exception
     {
         return run(List.of(plugin.toString()), env, stdin);
     }
 
-    static Result run(final List<String> command, final Map<String, String> env, final String stdin) throws Exception
+    public static Result run(final List<String> command, final Map<String, String> env, final String stdin) throws Exception
     {
         final Path stdout = Files.createTempFile("psw-plugin", ".out");
         final Path stderr = Files.createTempFile("psw-plugin", ".err");

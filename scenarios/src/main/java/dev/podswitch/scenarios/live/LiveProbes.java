@@ -43,7 +43,7 @@ import java.util.Locale;
  * is inferred — the answer was addressed to the sender's own IP, which is the only address the
  * destination could have answered to, as the switch does no NAT.
  */
-final class LiveProbes
+public final class LiveProbes
 {
     static final int TCP_CONNECT_MS = 1_500;
     static final int ANSWER_MS = 1_500;
@@ -71,7 +71,7 @@ final class LiveProbes
     }
 
     /** Null when ping is installed, else why ICMP probes cannot run. */
-    static String pingMissing()
+    public static String pingMissing()
     {
         return PING == null ? "ping is not installed (apt-get install iputils-ping)" : null;
     }

@@ -1,4 +1,4 @@
-package dev.podswitch.cli.cni;
+package dev.podswitch.agent.cni;
 
 import dev.podswitch.agent.cni.PluginProcess;
 
@@ -50,7 +50,7 @@ class CniLifecycleRootTest
 
     private String gateway(final String node)
     {
-        return Ipv4.format(lab.agent().lab().cluster().nodes().get(node).gatewayIp());
+        return Ipv4.format(lab.agent().cluster().dataplane().nodes().get(node).gatewayIp());
     }
 
     @Test

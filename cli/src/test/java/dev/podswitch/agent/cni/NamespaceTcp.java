@@ -1,4 +1,4 @@
-package dev.podswitch.cli.cni;
+package dev.podswitch.agent.cni;
 
 import dev.podswitch.control.live.IpCommand;
 import dev.podswitch.control.live.NetworkNamespaces;

@@ -1,4 +1,7 @@
-package dev.podswitch.cli.cni;
+package dev.podswitch.agent.cni;
+
+import dev.podswitch.cli.ScenarioCluster;
+import dev.podswitch.scenarios.load.ScenarioLoader;
 
 import dev.podswitch.agent.NodeAgent;
 import dev.podswitch.agent.cni.CniInstaller;
@@ -70,6 +73,8 @@ final class CniLab implements AutoCloseable
     final Path work;
     final Path state;
     final Path socket;
+    /** The agent's control API socket. */
+    final Path apiSocket;
     final Path bin;
     final Path conf;
     final Path plugin;
@@ -90,6 +95,7 @@ final class CniLab implements AutoCloseable
         this.work = work;
         this.state = work.resolve("state");
         this.socket = work.resolve("run/cni.sock");
+        this.apiSocket = work.resolve("run/api.sock");
         this.bin = work.resolve("bin");
         this.conf = work.resolve("net.d");
         this.plugin = bin.resolve(CniInstaller.PLUGIN);
@@ -121,8 +127,9 @@ final class CniLab implements AutoCloseable
 
     void startAgent() throws Exception
     {
-        agent = NodeAgent.start(new NodeAgent.Options(state, socket, scenario, ClusterOptions.Underlay.UDP,
-            IdleMode.BLOCKING), logStream);
+        agent = NodeAgent.start(new NodeAgent.Options(state, socket, apiSocket, null, null, ClusterOptions.Underlay.UDP,
+            IdleMode.BLOCKING), logStream, ScenarioCluster.live(ScenarioLoader.load(scenario), ClusterOptions.Underlay.UDP,
+            IdleMode.BLOCKING));
     }
 
     /** As a systemd stop: the agent goes, the CNI pods keep their interfaces and leases. */
@@ -211,19 +218,19 @@ final class CniLab implements AutoCloseable
 
     Ipv4Cidr podCidr(final String node)
     {
-        return agent.lab().cluster().nodes().get(node).podCidr();
+        return agent.cluster().dataplane().nodes().get(node).podCidr();
     }
 
     /** A scenario pod's IP (scenario pods get new IPs when the agent restarts: read it again then). */
     String scenarioPodIp(final String name)
     {
-        return agent.lab().pods().get("default/" + name).ip();
+        return agent.cluster().model().snapshot().pods().get("default/" + name).ipText();
     }
 
     /** The network namespace the agent made for a scenario pod. */
     String scenarioPodNamespace(final String name)
     {
-        return ((LiveEndpoints)agent.lab().endpoints()).members().get("default/" + name).namespace();
+        return ((LiveEndpoints)((dev.podswitch.scenarios.run.Lab)agent.cluster().owner()).endpoints()).members().get("default/" + name).namespace();
     }
 
     @Override

@@ -1,6 +1,5 @@
-package dev.podswitch.cli.cni;
+package dev.podswitch.agent.cni;
 
-import dev.podswitch.cli.AgentClient;
 import dev.podswitch.cni.CniWire;
 
 import dev.podswitch.cli.Main;
@@ -101,20 +100,18 @@ class CniPolicyRootTest
         }
     }
 
-    /** {@code podswitch policy apply -f FILE} as a control request on the agent's socket. */
+    /** {@code podswitch apply -f FILE} against the agent's control API. */
     private void apply(final String manifest) throws Exception
     {
         final Path file = Files.writeString(lab.work.resolve("policy-" + manifest.hashCode() + ".yaml"), manifest);
-        final CniWire.Response response = AgentClient.request(lab.socket, AgentClient.applyRequest(),
-            file.toString().getBytes(StandardCharsets.UTF_8));
-        assertEquals(0, response.exitStatus(), new String(response.stderr(), StandardCharsets.UTF_8));
-        assertTrue(new String(response.stdout(), StandardCharsets.UTF_8).contains(" created"));
+        assertEquals(Main.EXIT_OK, Main.commandLine().execute("apply", "-f", file.toString(), "--socket",
+            lab.apiSocket.toString()));
     }
 
     @Test
     void shouldDropAConnectionThatWorkedOnceAPolicySelectsTheCniPodByItsLabels() throws Exception
     {
-        assertEquals(lab.agent().lab().pods().get("default/x").labels(), Map.of("app", "x"),
+        assertEquals(lab.agent().cluster().model().snapshot().pods().get("default/x").labels(), Map.of("app", "x"),
             "the agent knows x by the labels CNI_ARGS gave");
         final String ipOther = NamespaceTcp.connect(other, ipX, PORT);
         assertTrue(ipOther != null, "before the policy, other reaches x");
@@ -127,9 +124,9 @@ class CniPolicyRootTest
         assertNull(NamespaceTcp.connect(lab.scenarioPodNamespace("web"), ipX, PORT), "nor is a scenario pod");
         assertEquals(ipClient, NamespaceTcp.connect(client, ipX, PORT), "client still is, across nodes");
 
-        // The CLI's way (`podswitch policy delete`): the same control request.
+        // The alias of earlier releases (`podswitch policy delete`) still works, through the control API.
         assertEquals(Main.EXIT_OK, Main.commandLine().execute("policy", "delete", "default/x-from-client", "--socket",
-            lab.socket.toString()));
+            lab.apiSocket.toString()));
         assertEquals(ipOther, NamespaceTcp.connect(other, ipX, PORT), "deleted: other reaches x again");
     }
 
@@ -143,7 +140,7 @@ class CniPolicyRootTest
         lab.startAgent();
 
         assertTrue(lab.log().contains("1 NetworkPolicy applied by a previous run in force again"), lab.log());
-        assertTrue(lab.agent().lab().policies().containsKey("default/x-from-client"));
+        assertTrue(lab.agent().cluster().model().snapshot().policies().containsKey("default/x-from-client"));
         assertNull(NamespaceTcp.connect(other, ipX, PORT), "still holds after the restart");
         assertTrue(NamespaceTcp.connect(client, ipX, PORT) != null, "and still lets client in");
     }

@@ -1,4 +1,4 @@
-package dev.podswitch.cli.cni;
+package dev.podswitch.agent.cni;
 
 import dev.podswitch.ipam.cidr.Ipv4;
 import org.junit.jupiter.api.AfterAll;

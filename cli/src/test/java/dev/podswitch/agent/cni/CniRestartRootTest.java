@@ -1,4 +1,4 @@
-package dev.podswitch.cli.cni;
+package dev.podswitch.agent.cni;
 
 import dev.podswitch.agent.cni.CniAttachment;
 import dev.podswitch.agent.cni.PluginProcess;

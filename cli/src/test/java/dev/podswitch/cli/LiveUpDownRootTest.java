@@ -1,4 +1,12 @@
-package dev.podswitch.cli.up;
+package dev.podswitch.cli;
+
+import dev.podswitch.agent.capture.CaptureProtocol;
+import dev.podswitch.agent.capture.CaptureServer;
+import dev.podswitch.scenarios.live.LabStateFile;
+import dev.podswitch.scenarios.live.LiveEndpoints;
+import dev.podswitch.scenarios.live.LiveSupport;
+import dev.podswitch.scenarios.live.LiveProbes;
+import dev.podswitch.scenarios.live.LiveDown;
 
 import dev.podswitch.control.ClusterOptions;
 import dev.podswitch.dataplane.agent.IdleMode;
