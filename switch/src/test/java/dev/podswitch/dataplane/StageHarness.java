@@ -318,10 +318,15 @@ public final class StageHarness
     }
 
     /** An underlay that delivers nothing and keeps a copy of every outer frame it is given. */
-    private static final class RecordingUnderlay implements VxlanUnderlay
+    public static final class RecordingUnderlay implements VxlanUnderlay
     {
         private final List<Tunnelled> sent = new ArrayList<>();
         private boolean refuse;
+
+        public List<Tunnelled> sent()
+        {
+            return sent;
+        }
 
         @Override
         public void bind(final int localVtepIp, final VxlanReceiver receiver)
