@@ -254,6 +254,22 @@ class PolicyEnforcerStageTest
     }
 
     @Test
+    void shouldJudgeAConnectionAnewWhenItExpiredAtThePipelinesClock()
+    {
+        final long second = 1_000_000_000L;
+        harness.publishPolicy(policy(1, open(IDENTITY_A), open(IDENTITY_B), open(IDENTITY_REMOTE)));
+        assertNull(fromPort(POD_A, udp(POD_A, POD_B.ip(), 40000, 53)));
+        harness.publishPolicy(policy(2, open(IDENTITY_A), rules(IDENTITY_B, denyAll(), DirectionRules.NOT_ISOLATED),
+            open(IDENTITY_REMOTE)));
+        harness.now(29 * second);
+        assertNull(fromPort(POD_A, udp(POD_A, POD_B.ip(), 40000, 53)), "29 s idle: within UDP's 30 s, and refreshed");
+        harness.now(29 * second + 31 * second);
+        assertEquals(DropReason.POLICY_DENIED_INGRESS, fromPort(POD_A, udp(POD_A, POD_B.ip(), 40000, 53)),
+            "31 s idle: expired, so a new connection under generation 2");
+        assertEquals(0, tracker.size());
+    }
+
+    @Test
     void shouldEndEstablishedConnectionWhenReevaluationIsOnAndNewGenerationDeniesIt()
     {
         enforcer = new PolicyEnforcer(tracker, true);
