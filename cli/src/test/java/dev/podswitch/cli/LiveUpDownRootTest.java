@@ -58,7 +58,7 @@ class LiveUpDownRootTest
         final CountDownLatch stop = new CountDownLatch(1);
         final ByteArrayOutputStream printed = new ByteArrayOutputStream();
         final CompletableFuture<Void> up = CompletableFuture.runAsync(() -> LiveUp.serve(
-            assertDoesNotFail(() -> ScenarioLoader.load(Path.of("library/external-hosts.yaml"))),
+            assertDoesNotFail(() -> ScenarioLoader.load(Path.of("../scenarios/library/external-hosts.yaml"))),
             ClusterOptions.Underlay.MEMORY, IdleMode.BLOCKING, stateDirectory,
             new PrintStream(printed, true, StandardCharsets.UTF_8), stop));
         List<String> namespaces = List.of();

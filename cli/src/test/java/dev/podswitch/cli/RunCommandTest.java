@@ -55,7 +55,7 @@ class RunCommandTest
     @Test
     void shouldExitZeroAndPrintEveryProbeAsJsonWhenAllExpectationsHold() throws Exception
     {
-        assertEquals(0, run("run", "--json", "library/two-nodes.yaml"), stderr());
+        assertEquals(0, run("run", "--json", "../scenarios/library/two-nodes.yaml"), stderr());
         final JsonNode json = new ObjectMapper().readTree(stdout());
         assertEquals("two nodes — pods on different nodes talk over VXLAN without NAT", json.get("scenario").asText());
         final JsonNode firstStep = json.get("steps").get(0);
@@ -108,9 +108,9 @@ class RunCommandTest
     @Test
     void shouldValidateScenariosAndReportTheFirstInvalidOne()
     {
-        assertEquals(0, run("validate", "library/demo.yaml", "library/one-node.yaml"));
-        assertTrue(stdout().contains("ok  library/demo.yaml"), stdout());
-        assertEquals(2, run("validate", "library/demo.yaml", "src/test/resources/run/bad-port.yaml"));
+        assertEquals(0, run("validate", "../scenarios/library/demo.yaml", "../scenarios/library/one-node.yaml"));
+        assertTrue(stdout().contains("ok  ../scenarios/library/demo.yaml"), stdout());
+        assertEquals(2, run("validate", "../scenarios/library/demo.yaml", "src/test/resources/run/bad-port.yaml"));
     }
 
     @Test
@@ -118,7 +118,7 @@ class RunCommandTest
         throws Exception
     {
         final Path report = dir.resolve("report.html");
-        assertEquals(1, run("run", "--underlay", "memory", "--report", report.toString(), "library/demo.yaml",
+        assertEquals(1, run("run", "--underlay", "memory", "--report", report.toString(), "../scenarios/library/demo.yaml",
             "src/test/resources/run/expects-a-denial.yaml"));
         final String html = java.nio.file.Files.readString(report);
         assertTrue(html.contains("<table class=matrix>"), "the demo's matrices are drawn");
@@ -133,13 +133,13 @@ class RunCommandTest
     @Test
     void shouldExitTwoOnAnUnknownOption()
     {
-        assertEquals(2, run("run", "--no-such-option", "library/demo.yaml"));
+        assertEquals(2, run("run", "--no-such-option", "../scenarios/library/demo.yaml"));
     }
 
     @Test
     void shouldPassTheSameScenarioWhenNodesRunOnTwoThreads() throws Exception
     {
-        assertEquals(0, run("run", "--json", "--threads", "2", "--idle", "yield", "library/three-nodes-many-pods.yaml"),
+        assertEquals(0, run("run", "--json", "--threads", "2", "--idle", "yield", "../scenarios/library/three-nodes-many-pods.yaml"),
             stderr());
         assertTrue(new ObjectMapper().readTree(stdout()).get("passed").asBoolean(), stdout());
     }
@@ -147,14 +147,14 @@ class RunCommandTest
     @Test
     void shouldExitTwoNamingTheChoicesWhenTheIdleStrategyIsUnknown()
     {
-        assertEquals(2, run("run", "--idle", "nap", "library/demo.yaml"));
+        assertEquals(2, run("run", "--idle", "nap", "../scenarios/library/demo.yaml"));
         assertTrue(stderr().contains("--idle nap is not one of: busy-spin, yield, blocking"), stderr());
     }
 
     @Test
     void shouldExitTwoWhenTheThreadCountIsNegative()
     {
-        assertEquals(2, run("run", "--threads", "-1", "library/demo.yaml"));
+        assertEquals(2, run("run", "--threads", "-1", "../scenarios/library/demo.yaml"));
         assertTrue(stderr().contains("--threads -1 is negative"), stderr());
     }
 }

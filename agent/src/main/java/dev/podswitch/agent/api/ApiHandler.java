@@ -14,7 +14,6 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
-import io.netty.handler.timeout.ReadTimeoutException;
 
 /**
  * One HTTP request in, one JSON response out: checks the bearer token where the listener needs
@@ -86,11 +85,6 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest>
     public void exceptionCaught(final ChannelHandlerContext context, final Throwable cause)
     {
         // A read timeout or a reset peer: nothing to answer, just let the connection go.
-        if (!(cause instanceof ReadTimeoutException))
-        {
-            context.close();
-            return;
-        }
         context.close();
     }
 }

@@ -120,8 +120,8 @@ public final class ApiServer implements AutoCloseable
                 final ChannelPipeline pipeline = channel.pipeline();
                 pipeline.addLast(new ReadTimeoutHandler(limits.readTimeoutSeconds(), TimeUnit.SECONDS));
                 pipeline.addLast(new HttpServerCodec(4096, 16 * 1024, 16 * 1024));
-                pipeline.addLast(new ConnectionLimit(connections, limits.maxConnections()));
                 pipeline.addLast(new BoundedAggregator(limits.maxBodyBytes()));
+                pipeline.addLast(new ConnectionLimit(connections, limits.maxConnections()));
                 pipeline.addLast(handlers, "api", new ApiHandler(api, token));
             }
         };

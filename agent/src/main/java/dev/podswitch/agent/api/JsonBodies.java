@@ -57,8 +57,9 @@ public final class JsonBodies
         }
         catch (final JsonProcessingException malformed)
         {
-            throw ApiError.badRequest("the body is not valid JSON: " + malformed.getOriginalMessage() + " (line "
-                + malformed.getLocation().getLineNr() + ", column " + malformed.getLocation().getColumnNr() + ")");
+            final com.fasterxml.jackson.core.JsonLocation where = malformed.getLocation();
+            throw ApiError.badRequest("the body is not valid JSON: " + malformed.getOriginalMessage()
+                + (where == null ? "" : " (line " + where.getLineNr() + ", column " + where.getColumnNr() + ")"));
         }
         catch (final java.io.IOException unreadable)
         {
