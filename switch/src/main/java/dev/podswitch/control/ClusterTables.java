@@ -27,7 +27,7 @@ final class ClusterTables
 
     static ForwardingTable tableFor(final ClusterNode node, final long generation, final ClusterOptions options,
         final Collection<ClusterNode> nodes, final Collection<Placement> placements,
-        final Collection<ClusterDataplane.ExternalNode> externalNodes)
+        final Collection<ExternalNode> externalNodes)
     {
         final List<LocalEndpoint> locals = new ArrayList<>();
         final List<ForwardingTable.RemoteRoute> remoteHosts = new ArrayList<>();
@@ -50,7 +50,7 @@ final class ClusterTables
                 remoteSubnets.add(new ForwardingTable.RemoteRoute(other.podCidr().network(), remoteNode(other)));
             }
         }
-        for (final ClusterDataplane.ExternalNode external : externalNodes)
+        for (final ExternalNode external : externalNodes)
         {
             remoteSubnets.add(new ForwardingTable.RemoteRoute(external.podCidr().network(),
                 new ForwardingTable.RemoteNode(external.name(), external.vtepIp(), external.gatewayMac())));

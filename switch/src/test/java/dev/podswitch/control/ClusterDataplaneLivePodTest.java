@@ -57,7 +57,7 @@ class ClusterDataplaneLivePodTest
         final AtomicLong polls = new AtomicLong();
         try (ClusterDataplane cluster = threadedCluster())
         {
-            final ClusterDataplane.PortAttachment pod = cluster.addLivePod("a", "node-2",
+            final Attachment pod = cluster.addLivePod("a", "node-2",
                 (node, portId, ip, mac) -> new PolledPort(portId, polls));
             assertEquals("10.244.1.2", Ipv4.format(pod.ip()));
             assertEquals(ClusterDataplane.macFor(pod.ip()), pod.mac());
@@ -74,7 +74,7 @@ class ClusterDataplaneLivePodTest
             }
             assertTrue(polls.get() >= 3, "the live node polls its port on its own: " + polls.get());
 
-            assertSame(pod.port(), cluster.removeLivePod("a").port());
+            assertSame(pod.port(), cluster.detach("a").port());
             final long afterRemoval = polls.get();
             Thread.sleep(20);
             assertEquals(afterRemoval, polls.get(), "a removed port is never polled again");
@@ -102,8 +102,8 @@ class ClusterDataplaneLivePodTest
             }
             assertThrows(RuntimeException.class, () -> cluster.addLivePod("full", "node-1",
                 (node, portId, ip, mac) -> new PolledPort(portId, new AtomicLong())));
-            final int freed = cluster.removeLivePod("p2").ip();
-            final ClusterDataplane.PortAttachment again = cluster.addLivePod("again", "node-1",
+            final int freed = cluster.detach("p2").ip();
+            final Attachment again = cluster.addLivePod("again", "node-1",
                 (node, portId, ip, mac) -> new PolledPort(portId, new AtomicLong()));
             assertEquals(freed, again.ip(), "the removed pod's IP went back to IPAM");
         }
@@ -119,12 +119,12 @@ class ClusterDataplaneLivePodTest
                 assertThrows(IllegalStateException.class, () -> cluster.addLivePod("a", "node-1",
                     (node, portId, ip, mac) -> { throw new IllegalStateException("no TAP"); }));
             }
-            assertTrue(cluster.livePods().isEmpty());
+            assertTrue(cluster.attachments().isEmpty());
             for (int i = 0; i < 5; i++)
             {
                 cluster.addLivePod("p" + i, "node-1", (node, portId, ip, mac) -> new PolledPort(portId, new AtomicLong()));
             }
-            assertEquals(5, cluster.livePods().size(), "ten failed attempts kept no IP");
+            assertEquals(5, cluster.attachments().size(), "ten failed attempts kept no IP");
         }
     }
 

@@ -43,7 +43,7 @@ class ReviewFindingsTest
             final NodeDatapath node1 = cluster.node("node-1").datapath();
             assertEquals(1, node1.connections().size(), "a -> c is tracked");
 
-            cluster.remove(c.name());
+            cluster.detach(c.name());
             cluster.runUntilIdle();
             assertEquals(0, node1.connections().size(), "c's connections go with c");
         }

@@ -175,7 +175,7 @@ class NodeDatapathCountersTest
         final byte[] frame = MalformedFrames.ipv4Frame(fromA(b.ip()), 1, TestFrames.icmpEcho(8, 1, 1, new byte[8]));
         assertDroppedAs(DropReason.PORT_DOWN, 99, frame, "port 99 never bound");
         assertDroppedAs(DropReason.PORT_DOWN, -1, frame, "port -1");
-        cluster.remove("default/a");
+        cluster.detach("default/a");
         assertDroppedAs(DropReason.PORT_DOWN, a.port().id(), frame, "pod a removed");
     }
 

@@ -38,8 +38,8 @@ class NodeDatapathForwardingTest
 
     NodeDatapathForwardingTest()
     {
-        a.port().sink((frame, offset, length) -> toA.add(TestFrames.toBytes(frame, offset, length)));
-        b.port().sink((frame, offset, length) -> toB.add(TestFrames.toBytes(frame, offset, length)));
+        a.memoryPort().sink((frame, offset, length) -> toA.add(TestFrames.toBytes(frame, offset, length)));
+        b.memoryPort().sink((frame, offset, length) -> toB.add(TestFrames.toBytes(frame, offset, length)));
     }
 
     @AfterEach

@@ -1,5 +1,6 @@
 package dev.podswitch.agent.cni;
 
+import dev.podswitch.control.Attachment;
 import dev.podswitch.cni.CniVersions;
 
 import dev.podswitch.control.ClusterDataplane;
@@ -76,7 +77,7 @@ public final class LivePodNetwork implements PodNetwork
             throw new CniError(CniVersions.ALREADY_ATTACHED, "interface already exists",
                 request.ifName() + " already exists in " + request.netns());
         }
-        final ClusterDataplane.PortAttachment attached;
+        final Attachment attached;
         try
         {
             attached = cluster.addLivePod(clusterName(request.containerId(), request.ifName()), request.node(),
@@ -202,8 +203,8 @@ public final class LivePodNetwork implements PodNetwork
     public void detach(final CniAttachment attachment)
     {
         unregister(attachment.podKey());
-        final ClusterDataplane.PortAttachment attached =
-            cluster.removeLivePod(clusterName(attachment.containerId(), attachment.ifName()));
+        final Attachment attached =
+            cluster.detach(clusterName(attachment.containerId(), attachment.ifName()));
         if (attached != null && attached.port() instanceof final TapPort port)
         {
             try
@@ -266,7 +267,7 @@ public final class LivePodNetwork implements PodNetwork
         }
         catch (final RuntimeException failed)
         {
-            final ClusterDataplane.PortAttachment attached = cluster.removeLivePod(name, false);
+            final Attachment attached = cluster.detach(name, false);
             if (attached != null && attached.port() instanceof final TapPort port)
             {
                 port.close();
@@ -294,7 +295,7 @@ public final class LivePodNetwork implements PodNetwork
         {
             problems.add(attachment.ifName() + " does not have " + attachment.ip() + "/" + attachment.prefixLength());
         }
-        if (!cluster.livePods().containsKey(clusterName(attachment.containerId(), attachment.ifName())))
+        if (!cluster.attachments().containsKey(clusterName(attachment.containerId(), attachment.ifName())))
         {
             problems.add("the switch has no port for it");
         }
@@ -310,11 +311,11 @@ public final class LivePodNetwork implements PodNetwork
     /** Closes the fds of every CNI interface without removing the devices: for an agent that stops and will return. */
     public void closeKeepingInterfaces()
     {
-        for (final ClusterDataplane.PortAttachment attached : List.copyOf(cluster.livePods().values()))
+        for (final Attachment attached : List.copyOf(cluster.attachments().values()))
         {
             if (attached.name().startsWith("cni:") && attached.port() instanceof final TapPort port)
             {
-                cluster.removeLivePod(attached.name(), false);
+                cluster.detach(attached.name(), false);
                 port.close();
             }
         }

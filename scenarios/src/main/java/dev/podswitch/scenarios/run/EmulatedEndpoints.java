@@ -40,7 +40,7 @@ final class EmulatedEndpoints implements LabEndpoints
     @Override
     public void detach(final String key)
     {
-        cluster.remove(key);
+        cluster.detach(key);
     }
 
     /** Sends the probes in rounds: start a round, run the cluster until quiet, read the verdicts. */

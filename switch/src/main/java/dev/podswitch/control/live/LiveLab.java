@@ -1,5 +1,6 @@
 package dev.podswitch.control.live;
 
+import dev.podswitch.control.Attachment;
 import dev.podswitch.control.ClusterDataplane;
 import dev.podswitch.control.ClusterNode;
 import dev.podswitch.dataplane.forward.LocalEndpoint;
@@ -110,7 +111,7 @@ public final class LiveLab implements AutoCloseable
     @FunctionalInterface
     private interface Attach
     {
-        ClusterDataplane.PortAttachment attach(String namespace, String tapName);
+        Attachment attach(String namespace, String tapName);
     }
 
     private LivePod add(final String name, final Attach attach)
@@ -121,7 +122,7 @@ public final class LiveLab implements AutoCloseable
         IpCommand.ip("netns", "add", namespace);
         try
         {
-            final ClusterDataplane.PortAttachment attachment = attach.attach(namespace, tapName);
+            final Attachment attachment = attach.attach(namespace, tapName);
             final ClusterNode node = attachment.node();
             final int prefixLength = attachment.kind() == LocalEndpoint.Kind.HOST ? 32 : node.podCidr().prefixLength();
             final LivePod pod = new LivePod(name, node.name(), namespace, tapName, attachment.ip(),
@@ -178,7 +179,7 @@ public final class LiveLab implements AutoCloseable
         }
         try
         {
-            cluster.removeLivePod(name);
+            cluster.detach(name);
         }
         finally
         {
