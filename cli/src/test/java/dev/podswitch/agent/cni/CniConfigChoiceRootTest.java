@@ -64,7 +64,7 @@ class CniConfigChoiceRootTest
         try
         {
             final int status = Main.commandLine().execute("cni", "status", "--conf-dir", lab.conf.toString(), "--socket",
-                lab.socket.toString());
+                lab.apiSocket.toString());
             return new Printed(status, out.toString(StandardCharsets.UTF_8));
         }
         finally
@@ -89,7 +89,7 @@ class CniConfigChoiceRootTest
         assertTrue(printed.text().contains("in force  05-other.conflist  network \"" + other + "\""), printed.text());
         assertTrue(printed.text().contains("ignored   " + CniInstaller.CONFIG_FILE + "  (not first in lexical order)"),
             printed.text());
-        assertTrue(printed.text().contains("agent at " + lab.socket), "and what the agent says: " + printed.text());
+        assertTrue(printed.text().contains("agent at " + lab.apiSocket), "and what the agent says: " + printed.text());
         assertTrue(printed.text().contains("node-2  pod CIDR " + lab.podCidr(CniLab.NODE_2)), printed.text());
     }
 
