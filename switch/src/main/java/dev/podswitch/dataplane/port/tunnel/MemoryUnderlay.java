@@ -1,11 +1,11 @@
 package dev.podswitch.dataplane.port.tunnel;
 
-import dev.podswitch.dataplane.forward.IntHashMap;
 import dev.podswitch.dataplane.packet.EthernetFlyweight;
 import dev.podswitch.dataplane.packet.Ipv4Flyweight;
 import dev.podswitch.dataplane.packet.PacketBytes;
 import dev.podswitch.dataplane.packet.UdpFlyweight;
 import dev.podswitch.dataplane.packet.VxlanFlyweight;
+import dev.podswitch.util.IntHashMap;
 
 import java.lang.foreign.MemorySegment;
 import java.util.HashMap;

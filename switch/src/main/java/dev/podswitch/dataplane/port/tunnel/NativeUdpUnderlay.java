@@ -1,7 +1,7 @@
 package dev.podswitch.dataplane.port.tunnel;
 
-import dev.podswitch.dataplane.forward.IntHashMap;
 import dev.podswitch.dataplane.packet.VxlanFlyweight;
+import dev.podswitch.util.IntHashMap;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
