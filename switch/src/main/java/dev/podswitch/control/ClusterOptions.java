@@ -1,7 +1,7 @@
 package dev.podswitch.control;
 
-import dev.podswitch.dataplane.Frame;
 import dev.podswitch.dataplane.agent.IdleMode;
+import dev.podswitch.dataplane.ring.Frame;
 import dev.podswitch.ipam.cidr.Ipv4Cidr;
 
 import java.util.LinkedHashMap;

@@ -1,6 +1,5 @@
 package dev.podswitch.control;
 
-import dev.podswitch.dataplane.Frame;
 import dev.podswitch.dataplane.NodeDatapath;
 import dev.podswitch.dataplane.agent.Agent;
 import dev.podswitch.dataplane.agent.AgentGroup;
@@ -17,6 +16,7 @@ import dev.podswitch.dataplane.port.tunnel.EpollUnderlay;
 import dev.podswitch.dataplane.port.tunnel.MemoryUnderlay;
 import dev.podswitch.dataplane.port.tunnel.NativeUdpUnderlay;
 import dev.podswitch.dataplane.port.tunnel.VxlanUnderlay;
+import dev.podswitch.dataplane.ring.Frame;
 import dev.podswitch.dataplane.stats.DistinctErrorLog;
 import dev.podswitch.ipam.ClusterIpam;
 import dev.podswitch.ipam.PodIpLease;

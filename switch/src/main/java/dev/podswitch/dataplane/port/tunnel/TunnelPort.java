@@ -1,13 +1,13 @@
 package dev.podswitch.dataplane.port.tunnel;
 
-import dev.podswitch.dataplane.FrameRing;
 import dev.podswitch.dataplane.capture.FrameMirror;
-import dev.podswitch.dataplane.offload.TcpCoalescer;
 import dev.podswitch.dataplane.forward.ForwardingTable;
+import dev.podswitch.dataplane.offload.TcpCoalescer;
 import dev.podswitch.dataplane.packet.EthernetFlyweight;
 import dev.podswitch.dataplane.packet.Ipv4Flyweight;
 import dev.podswitch.dataplane.packet.UdpFlyweight;
 import dev.podswitch.dataplane.packet.VxlanFlyweight;
+import dev.podswitch.dataplane.ring.FrameRing;
 import dev.podswitch.dataplane.stats.DatapathCounters;
 import dev.podswitch.dataplane.stats.DropReason;
 

@@ -1,7 +1,5 @@
 package dev.podswitch.dataplane.port.tunnel;
 
-import dev.podswitch.dataplane.Frame;
-import dev.podswitch.dataplane.FrameRing;
 import dev.podswitch.dataplane.forward.ForwardingTable;
 import dev.podswitch.dataplane.forward.LocalEndpoint;
 import dev.podswitch.dataplane.forward.Router;
@@ -10,6 +8,8 @@ import dev.podswitch.dataplane.packet.MalformedFrames;
 import dev.podswitch.dataplane.packet.PacketMeta;
 import dev.podswitch.dataplane.packet.TestFrames;
 import dev.podswitch.dataplane.port.Port;
+import dev.podswitch.dataplane.ring.Frame;
+import dev.podswitch.dataplane.ring.FrameRing;
 import dev.podswitch.dataplane.stats.DatapathCounters;
 import dev.podswitch.dataplane.stats.DropReason;
 import org.junit.jupiter.api.Test;

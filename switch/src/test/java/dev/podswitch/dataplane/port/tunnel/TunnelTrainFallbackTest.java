@@ -1,8 +1,8 @@
 package dev.podswitch.dataplane.port.tunnel;
 
-import dev.podswitch.dataplane.Frame;
-import dev.podswitch.dataplane.FrameRing;
 import dev.podswitch.dataplane.forward.ForwardingTable;
+import dev.podswitch.dataplane.ring.Frame;
+import dev.podswitch.dataplane.ring.FrameRing;
 import dev.podswitch.dataplane.stats.DatapathCounters;
 import org.junit.jupiter.api.Test;
 
