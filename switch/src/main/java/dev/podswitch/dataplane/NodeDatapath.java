@@ -99,7 +99,8 @@ public final class NodeDatapath implements EventPoller.Handler<Frame>
         this.router = new Router(frameCapacity);
         this.tableRef.set(initialTable);
         this.tunnel = underlay == null ? null
-            : new TunnelPort(TUNNEL_PORT_ID, vtepIp, vni, frameCapacity, underlay, ring, counters, tableRef::get);
+            : new TunnelPort(TUNNEL_PORT_ID, vtepIp, vni, frameCapacity, underlay, ring, counters,
+                peerVtep -> tableRef.get().remoteByVtep(peerVtep) != null);
         if (tunnel != null)
         {
             nodePorts.watch(tunnel.readinessFd());

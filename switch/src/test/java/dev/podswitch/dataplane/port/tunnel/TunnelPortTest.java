@@ -98,9 +98,9 @@ class TunnelPortTest
     private final ForwardingTable tableA = table(GATEWAY_A, ip(10, 244, 0, 1), ip(10, 244, 1, 0), VTEP_B, GATEWAY_B);
     private final ForwardingTable tableB = table(GATEWAY_B, ip(10, 244, 1, 1), ip(10, 244, 0, 0), VTEP_A, GATEWAY_A);
     private final TunnelPort tunnelA = new TunnelPort(0, VTEP_A, VNI, Frame.EMULATED_CAPACITY, underlay, ringA, countersA,
-        () -> tableA);
+        vtep -> tableA.remoteByVtep(vtep) != null);
     private final TunnelPort tunnelB = new TunnelPort(0, VTEP_B, VNI, Frame.EMULATED_CAPACITY, underlay, ringB, countersB,
-        () -> tableB);
+        vtep -> tableB.remoteByVtep(vtep) != null);
     private final FrameParser parser = new FrameParser();
     private final Router router = new Router();
 
