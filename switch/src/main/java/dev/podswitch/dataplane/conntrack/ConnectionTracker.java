@@ -1,5 +1,6 @@
 package dev.podswitch.dataplane.conntrack;
 
+import dev.podswitch.dataplane.packet.IpProtocol;
 import dev.podswitch.dataplane.packet.PacketMeta;
 
 import java.util.ArrayList;
@@ -165,7 +166,7 @@ public final class ConnectionTracker
         }
         else
         {
-            final boolean hasPorts = hasPorts(protocol);
+            final boolean hasPorts = IpProtocol.hasPorts(protocol);
             found = find(meta.ipSource, meta.ipDestination, protocol, hasPorts ? meta.sourcePort : 0,
                 hasPorts ? meta.destinationPort : 0, BOTH, nowNs);
         }
@@ -240,7 +241,8 @@ public final class ConnectionTracker
             counters.countMiss();
             return MISS;
         }
-        final boolean hasPorts = protocol == ICMP || hasPorts(protocol);
+        // A quoted echo is keyed by its identifier, which the parser put where the ports go.
+        final boolean hasPorts = protocol == ICMP || IpProtocol.hasPorts(protocol);
         final int sourcePort = hasPorts ? meta.quotedSourcePort : 0;
         final int destinationPort = hasPorts ? meta.quotedDestinationPort : 0;
         final long found = find(meta.quotedSource, meta.quotedDestination, protocol, sourcePort, destinationPort,
@@ -273,37 +275,18 @@ public final class ConnectionTracker
     public long insert(final PacketMeta meta, final long nowNs, final long policyGeneration)
     {
         final int protocol = meta.ipProtocol;
-        int sourcePort = 0;
-        int destinationPort = 0;
-        final int word;
-        switch (protocol)
+        final int word = switch (protocol)
         {
-            case TCP ->
-            {
-                word = TcpConntrack.initial(meta.tcpFlags);
-                sourcePort = meta.sourcePort;
-                destinationPort = meta.destinationPort;
-            }
-            case UDP ->
-            {
-                word = ConntrackState.UDP_UNREPLIED;
-                sourcePort = meta.sourcePort;
-                destinationPort = meta.destinationPort;
-            }
-            case SCTP ->
-            {
-                word = SctpConntrack.initial(meta.sctpChunkType);
-                sourcePort = meta.sourcePort;
-                destinationPort = meta.destinationPort;
-            }
-            case ICMP ->
-            {
-                word = meta.icmpType == ICMP_ECHO_REQUEST ? ConntrackState.ICMP_UNREPLIED : ConntrackState.INVALID;
-                sourcePort = meta.icmpIdentifier;
-                destinationPort = meta.icmpIdentifier;
-            }
-            default -> word = ConntrackState.GENERIC_UNREPLIED;
-        }
+            case TCP -> TcpConntrack.initial(meta.tcpFlags);
+            case UDP -> ConntrackState.UDP_UNREPLIED;
+            case SCTP -> SctpConntrack.initial(meta.sctpChunkType);
+            case ICMP -> meta.icmpType == ICMP_ECHO_REQUEST ? ConntrackState.ICMP_UNREPLIED : ConntrackState.INVALID;
+            default -> ConntrackState.GENERIC_UNREPLIED;
+        };
+        // The key's ports: the packet's where its protocol has them, an echo's identifier both ways, else none.
+        final boolean hasPorts = IpProtocol.hasPorts(protocol);
+        final int sourcePort = hasPorts ? meta.sourcePort : protocol == ICMP ? meta.icmpIdentifier : 0;
+        final int destinationPort = hasPorts ? meta.destinationPort : protocol == ICMP ? meta.icmpIdentifier : 0;
         if (word == ConntrackState.INVALID)
         {
             counters.countInvalid();
@@ -591,12 +574,6 @@ public final class ConnectionTracker
     {
         hashBySlot[slot] = 0;
         size--;
-    }
-
-    /** Protocols whose ports are part of the key; ICMP keys an echo by its identifier instead. */
-    private static boolean hasPorts(final int protocol)
-    {
-        return protocol == TCP || protocol == UDP || protocol == SCTP;
     }
 
     private static long addresses(final int source, final int destination)
