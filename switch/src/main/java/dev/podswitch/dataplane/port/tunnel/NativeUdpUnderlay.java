@@ -1,6 +1,7 @@
 package dev.podswitch.dataplane.port.tunnel;
 
 import dev.podswitch.dataplane.packet.VxlanFlyweight;
+import dev.podswitch.util.Closeables;
 import dev.podswitch.util.IntHashMap;
 
 import java.lang.foreign.Arena;
@@ -96,13 +97,10 @@ public final class NativeUdpUnderlay implements VxlanUnderlay
         }
         catch (final RuntimeException failed)
         {
-            listening.close();
+            Closeables.closeQuietly(listening, failed);
             for (final UdpSocket sender : senders)
             {
-                if (sender != null)
-                {
-                    sender.close();
-                }
+                Closeables.closeQuietly(sender, failed);
             }
             throw failed;
         }
