@@ -146,7 +146,8 @@ public final class EmulatedCluster implements AutoCloseable
         // Loopback addresses 127.a.b.n: a random /24 per cluster, so parallel runs never share a VTEP.
         final ThreadLocalRandom random = ThreadLocalRandom.current();
         final int vtepBase = (127 << 24) | (random.nextInt(2, 255) << 16) | (random.nextInt(1, 255) << 8);
-        final VxlanUnderlay udp = NativeUdpUnderlay.isAvailable() ? new NativeUdpUnderlay() : new EpollUnderlay();
+        final VxlanUnderlay udp = options.underlay() == ClusterOptions.Underlay.UDP && NativeUdpUnderlay.isAvailable()
+            ? new NativeUdpUnderlay() : new EpollUnderlay();
         try
         {
             return new EmulatedCluster(options, udp, vtepBase, ipamStore);

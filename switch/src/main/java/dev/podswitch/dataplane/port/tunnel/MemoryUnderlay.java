@@ -105,8 +105,12 @@ public final class MemoryUnderlay implements VxlanUnderlay
         return sum(DELIVERED);
     }
 
+    /** Nothing to release but the bindings: a closed underlay refuses sends, as the socket ones do. */
     @Override
-    public void close()
+    public synchronized void close()
     {
+        receivers.clear();
+        receiverByVtep = new IntHashMap<>(1);
+        countersByVtep = new IntHashMap<>(1);
     }
 }

@@ -65,6 +65,12 @@ public final class NativeUdpUnderlay implements VxlanUnderlay
         return UNAVAILABILITY_CAUSE == null;
     }
 
+    /** Why the sockets cannot be used here, or null when {@link #isAvailable()}. */
+    public static Throwable unavailabilityCause()
+    {
+        return UNAVAILABILITY_CAUSE;
+    }
+
     private static Throwable probe()
     {
         final UnsupportedOperationException platform = dev.podswitch.dataplane.port.linux.LinuxLibc.unsupportedPlatform();
