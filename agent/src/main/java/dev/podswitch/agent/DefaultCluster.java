@@ -3,7 +3,7 @@ package dev.podswitch.agent;
 import dev.podswitch.control.ClusterDataplane;
 import dev.podswitch.control.ClusterOptions;
 import dev.podswitch.control.model.ClusterModel;
-import dev.podswitch.dataplane.Frame;
+import dev.podswitch.dataplane.ring.Frame;
 import dev.podswitch.dataplane.agent.IdleMode;
 import dev.podswitch.ipam.IpamStore;
 

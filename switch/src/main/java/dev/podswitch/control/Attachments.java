@@ -1,6 +1,6 @@
 package dev.podswitch.control;
 
-import dev.podswitch.dataplane.Frame;
+import dev.podswitch.dataplane.ring.Frame;
 import dev.podswitch.dataplane.NodeDatapath;
 import dev.podswitch.dataplane.forward.LocalEndpoint;
 import dev.podswitch.dataplane.port.MemoryPort;

@@ -87,7 +87,9 @@ public final class ClusterDataplane implements AutoCloseable
         // Loopback addresses 127.a.b.n: a random /24 per cluster, so parallel runs never share a VTEP.
         final ThreadLocalRandom random = ThreadLocalRandom.current();
         final int vtepBase = (127 << 24) | (random.nextInt(2, 255) << 16) | (random.nextInt(1, 255) << 8);
-        final VxlanUnderlay udp = NativeUdpUnderlay.isAvailable() ? new NativeUdpUnderlay() : new EpollUnderlay();
+        // UDP: the native FFM sockets where they work, Netty's epoll (or NIO) elsewhere; NETTY: Netty's always.
+        final VxlanUnderlay udp = options.underlay() == ClusterOptions.Underlay.UDP && NativeUdpUnderlay.isAvailable()
+            ? new NativeUdpUnderlay() : new EpollUnderlay();
         try
         {
             return new ClusterDataplane(options, udp, vtepBase, ipamStore);

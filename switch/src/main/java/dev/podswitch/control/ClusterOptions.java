@@ -1,7 +1,7 @@
 package dev.podswitch.control;
 
-import dev.podswitch.dataplane.Frame;
 import dev.podswitch.dataplane.agent.IdleMode;
+import dev.podswitch.dataplane.ring.Frame;
 import dev.podswitch.ipam.cidr.Ipv4Cidr;
 
 import java.util.LinkedHashMap;
@@ -13,7 +13,8 @@ import java.util.Set;
  * How to build an emulated cluster.
  *
  * @param underlay MEMORY delivers VXLAN packets in-process (deterministic); UDP sends them over
- *                 real UDP sockets on loopback through Netty's epoll transport.
+ *                 real UDP sockets on loopback (kernel sockets through FFM, or Netty where those are
+ *                 unavailable); NETTY does so through Netty's datagram transport (epoll, else NIO).
  * @param threads  0 runs every node's agent on the thread that calls
  *                 {@link ClusterDataplane#runUntilIdle()} (deterministic; the default); N >= 1
  *                 spreads the nodes round-robin over N agent threads (at most one per node).
@@ -37,7 +38,8 @@ public record ClusterOptions(Ipv4Cidr clusterCidr, int nodePrefixLength, List<St
     public enum Underlay
     {
         MEMORY,
-        UDP
+        UDP,
+        NETTY
     }
 
     public ClusterOptions

@@ -2,44 +2,35 @@ package dev.podswitch.dataplane;
 
 import com.lmax.disruptor.EventPoller;
 import dev.podswitch.dataplane.capture.FrameMirror;
-import dev.podswitch.dataplane.capture.MirroringPort;
 import dev.podswitch.dataplane.capture.PcapWriter;
-import dev.podswitch.dataplane.classify.AntiSpoofCheck;
-import dev.podswitch.dataplane.classify.PolicyEnforcer;
+import dev.podswitch.dataplane.classify.PolicyTable;
 import dev.podswitch.dataplane.conntrack.ConnectionTracker;
 import dev.podswitch.dataplane.conntrack.ConntrackTimeouts;
-import dev.podswitch.dataplane.classify.PolicyTable;
 import dev.podswitch.dataplane.forward.ForwardingTable;
-import dev.podswitch.dataplane.forward.GatewayResponder;
-import dev.podswitch.dataplane.forward.LocalEndpoint;
-import dev.podswitch.dataplane.forward.Router;
-import dev.podswitch.dataplane.packet.FrameParser;
-import dev.podswitch.dataplane.packet.PacketMeta;
-import dev.podswitch.dataplane.port.MemoryPort;
+import dev.podswitch.dataplane.offload.SoftwareOffload;
 import dev.podswitch.dataplane.port.FrameSink;
+import dev.podswitch.dataplane.port.MemoryPort;
 import dev.podswitch.dataplane.port.Port;
 import dev.podswitch.dataplane.port.ReceiveSource;
 import dev.podswitch.dataplane.port.tunnel.TunnelPort;
 import dev.podswitch.dataplane.port.tunnel.VxlanUnderlay;
+import dev.podswitch.dataplane.ring.Frame;
+import dev.podswitch.dataplane.ring.FrameRing;
 import dev.podswitch.dataplane.stats.DatapathCounters;
 import dev.podswitch.dataplane.stats.DistinctErrorLog;
-import dev.podswitch.dataplane.stats.DropReason;
 
-import java.lang.foreign.MemorySegment;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * One node's data plane: its receive ring, its ports, its VXLAN tunnel port, and the pipeline
- * that drains the ring — parse → anti-spoof → gateway answers → route → transmit. It is an agent:
- * {@link #doWork()} processes at most one bounded batch and returns how much it did, so the same
- * node runs on its own thread or shares one with other nodes (threading is configuration).
- *
- * <p>Where a packet goes next: {@link FrameParser} → {@link AntiSpoofCheck} →
- * {@link GatewayResponder} (ARP, ping to the gateway) → {@link PolicyEnforcer} (conntrack, then
- * NetworkPolicy on a connection's first packet) → {@link Router} → a {@link Port} or the
- * {@link TunnelPort}. Every frame ends in exactly one counter of {@link DatapathCounters}.
+ * that drains the ring — parse → anti-spoof → gateway answers → policy → route → transmit, one
+ * stage after another in {@link NodePipeline}. It is an agent: {@link #doWork()} processes at most
+ * one bounded batch and returns how much it did, so the same node runs on its own thread or
+ * shares one with other nodes (threading is configuration). This class is the node's outside:
+ * what the control plane publishes and commands, the receive sources it polls, and the batch
+ * that reads it all once and hands it to the pipeline.
  *
  * <p>Threads: {@code doWork} on one thread at a time (the owner); ports, the tunnel's receive
  * thread and endpoints offer frames to the ring from any thread; the control plane publishes
@@ -54,8 +45,6 @@ public final class NodeDatapath implements EventPoller.Handler<Frame>
     public static final int CONNTRACK_CAPACITY_DEFAULT = 1 << 16;
     private static final int CONNTRACK_CAPACITY =
         Integer.getInteger(CONNTRACK_CAPACITY_PROP_NAME, CONNTRACK_CAPACITY_DEFAULT);
-    /** Conntrack slots examined for expiry per batch: housekeeping spread thin over the loop. */
-    private static final int SWEEP_SLOTS_PER_BATCH = 64;
 
     private final String name;
     private final DatapathCounters counters = new DatapathCounters();
@@ -64,12 +53,8 @@ public final class NodeDatapath implements EventPoller.Handler<Frame>
     private final AtomicReference<ForwardingTable> tableRef = new AtomicReference<>();
     private final AtomicReference<PolicyTable> policyRef = new AtomicReference<>(PolicyTable.ALLOW_ALL);
     private final TunnelPort tunnel;
-    private final FrameParser parser = new FrameParser();
-    private final GatewayResponder gateway = new GatewayResponder();
-    private final Router router;
+    private final NodePipeline pipeline;
     private final NodePorts nodePorts = new NodePorts();
-    private final PolicyEnforcer policyEnforcer = new PolicyEnforcer(new ConnectionTracker(CONNTRACK_CAPACITY,
-        ConntrackTimeouts.DEFAULTS));
     private volatile PcapWriter captureRequested;
     /**
      * Commands from other threads, drained at the start of a batch. Lock-free (an empty poll costs a
@@ -78,14 +63,6 @@ public final class NodeDatapath implements EventPoller.Handler<Frame>
     private final ConcurrentLinkedQueue<Integer> forgetConnectionsOf = new ConcurrentLinkedQueue<>();
     private final AtomicInteger queuedCommands = new AtomicInteger();
     private static final int COMMAND_QUEUE_LIMIT = 4096;
-    private PcapWriter capture;
-    private FrameMirror[] mirrors;
-
-    // Batch-local copies of the published snapshots: read once per batch, never mid-batch.
-    private ForwardingTable table;
-    private PolicyTable policy;
-    private Port[] ports;
-    private long nowNs;
     private int batchCount;
 
     public NodeDatapath(final String name, final int ringSize, final int frameCapacity, final int vtepIp, final int vni,
@@ -94,14 +71,16 @@ public final class NodeDatapath implements EventPoller.Handler<Frame>
         this.name = name;
         this.errors = errors;
         this.ring = new FrameRing(ringSize, frameCapacity, counters);
-        this.router = new Router(frameCapacity);
         this.tableRef.set(initialTable);
         this.tunnel = underlay == null ? null
-            : new TunnelPort(TUNNEL_PORT_ID, vtepIp, vni, frameCapacity, underlay, ring, counters, tableRef::get);
+            : new TunnelPort(TUNNEL_PORT_ID, vtepIp, vni, frameCapacity, underlay, ring, counters,
+                peerVtep -> tableRef.get().remoteByVtep(peerVtep) != null);
         if (tunnel != null)
         {
             nodePorts.watch(tunnel.readinessFd());
         }
+        this.pipeline = new NodePipeline(counters, errors, tunnel, frameCapacity,
+            new ConnectionTracker(CONNTRACK_CAPACITY, ConntrackTimeouts.DEFAULTS));
     }
 
     public String name()
@@ -120,14 +99,14 @@ public final class NodeDatapath implements EventPoller.Handler<Frame>
     }
 
     /** Segmentation and checksum work the pipeline did in software (for frames that left by the tunnel). */
-    public dev.podswitch.dataplane.offload.SoftwareOffload softwareOffload()
+    public SoftwareOffload softwareOffload()
     {
-        return router.softwareOffload();
+        return pipeline.router().softwareOffload();
     }
 
     public ConnectionTracker connections()
     {
-        return policyEnforcer.tracker();
+        return pipeline.tracker();
     }
 
     public TunnelPort tunnel()
@@ -264,9 +243,10 @@ public final class NodeDatapath implements EventPoller.Handler<Frame>
     }
 
     /**
-     * Starts a batch: reads the published tables and the clock once, so a batch never sees half an
-     * update. {@link #doWork()} calls it; so does a caller that drives the pipeline directly, without
-     * the ring (the direct-call pipeline benchmarks compare against), on the owner thread only.
+     * Starts a batch: runs the queued commands, then reads the published tables, ports and the
+     * clock once, so a batch never sees half an update. {@link #doWork()} calls it; so does a caller
+     * that drives the pipeline directly, without the ring (the direct-call pipeline benchmarks
+     * compare against), on the owner thread only.
      */
     public void beginBatch(final long nowNs)
     {
@@ -274,93 +254,23 @@ public final class NodeDatapath implements EventPoller.Handler<Frame>
         while ((gone = forgetConnectionsOf.poll()) != null)
         {
             queuedCommands.decrementAndGet();
-            policyEnforcer.tracker().removeAllOf(gone);
+            pipeline.tracker().removeAllOf(gone);
         }
-        capture = captureRequested;
-        table = tableRef.get();
-        policy = policyRef.get();
         final NodePorts.Snapshot snapshot = nodePorts.snapshot();
-        ports = snapshot.ports();
-        mirrors = snapshot.mirrors();
-        this.nowNs = nowNs;
-        if (mirrors != null)
-        {
-            for (final Port port : ports)
-            {
-                if (port instanceof final MirroringPort mirrored)
-                {
-                    mirrored.now(nowNs);
-                }
-            }
-            if (tunnel != null)
-            {
-                tunnel.now(nowNs);
-            }
-        }
+        pipeline.begin(tableRef.get(), policyRef.get(), snapshot.ports(), snapshot.mirrors(), captureRequested, nowNs);
         batchCount = 0;
     }
 
     /** Runs one frame through the whole pipeline (owner thread, between begin and end of a batch). */
     public void handle(final Frame frame)
     {
-        counters.received();
-        if (capture != null)
-        {
-            capture.write(frame.segment(), 0, frame.length(), nowNs);
-        }
-        if (mirrors != null && frame.inPortId() < mirrors.length && mirrors[frame.inPortId()] != null)
-        {
-            mirrors[frame.inPortId()].received(frame.segment(), 0, frame.length(), frame.tunnelSourceIp(), nowNs);
-        }
-        try
-        {
-            final DropReason reason = process(frame);
-            if (reason != null)
-            {
-                counters.dropped(reason);
-            }
-        }
-        catch (final RuntimeException | Error bug)
-        {
-            // Count it, log it once, keep the pipeline running.
-            counters.dropped(DropReason.INTERNAL_ERROR);
-            errors.record(bug);
-        }
+        pipeline.handle(frame);
     }
 
     /** Ends a batch: ports flush what they queued, and conntrack expires a few entries. */
     public void endBatch(final int handled)
     {
-        try
-        {
-            if (handled > 0)
-            {
-                flush();
-                if (capture != null)
-                {
-                    capture.flush();
-                }
-            }
-        }
-        finally
-        {
-            policyEnforcer.tracker().sweep(nowNs, SWEEP_SLOTS_PER_BATCH);
-        }
-    }
-
-    private void flush()
-    {
-        for (final Port port : ports)
-        {
-            if (port != null)
-            {
-                port.flush();
-            }
-        }
-        if (tunnel != null)
-        {
-            tunnel.flush();
-        }
+        pipeline.end(handled);
     }
 
     /** An epoll fd readable when one of this node's TAPs or its tunnel socket has input; -1 off Linux. */
@@ -386,111 +296,6 @@ public final class NodeDatapath implements EventPoller.Handler<Frame>
     {
         handle(frame);
         return ++batchCount < BATCH_LIMIT;
-    }
-
-    /** @return null when the frame was forwarded or answered (and counted), else the drop reason. */
-    private DropReason process(final Frame frame)
-    {
-        final MemorySegment segment = frame.segment();
-        final PacketMeta meta = frame.meta();
-        final DropReason malformed = parser.parse(segment, 0, frame.length(), meta);
-        if (malformed != null)
-        {
-            return malformed;
-        }
-        final int inPortId = frame.inPortId();
-        final boolean fromTunnel = inPortId == TUNNEL_PORT_ID;
-        final LocalEndpoint sender = fromTunnel ? null : table.localByPortId(inPortId);
-        if (!fromTunnel)
-        {
-            if (sender == null)
-            {
-                return DropReason.PORT_DOWN;
-            }
-            final DropReason spoofed = AntiSpoofCheck.check(meta, sender);
-            if (spoofed != null)
-            {
-                return spoofed;
-            }
-        }
-        else if (meta.isIpv4() && !isFromItsVtep(meta.ipSource, frame.tunnelSourceIp()))
-        {
-            // A tunnel frame's inner source must live behind the VTEP that sent it: else anything that
-            // can send UDP to 4789 from a peer's address could pose as any pod, even one of ours.
-            return DropReason.SPOOFED_SOURCE;
-        }
-        if (meta.isArp())
-        {
-            return fromTunnel ? DropReason.NOT_FOR_US : answer(gateway.answerArp(segment, meta, table), frame, inPortId);
-        }
-        if (meta.ipDestination == table.gatewayIp())
-        {
-            return fromTunnel ? DropReason.NOT_FOR_US : answer(gateway.answerPing(segment, meta, table), frame, inPortId);
-        }
-        if (meta.destinationMac != table.gatewayMac())
-        {
-            return DropReason.UNKNOWN_MAC;
-        }
-        if (meta.ipTtl <= 1)
-        {
-            return DropReason.TTL_EXPIRED;
-        }
-        final DropReason denied = policyEnforcer.admit(meta, policy,
-            sender != null && sender.kind() == LocalEndpoint.Kind.POD, table, nowNs);
-        if (denied != null)
-        {
-            return denied;
-        }
-        // The fast path: a tracked connection reuses the forwarding decision cached in its entry
-        // while the table it was made under is current; its first packet pays for the lookup.
-        final ConnectionTracker tracker = policyEnforcer.tracker();
-        final long connection = policyEnforcer.lastHandle();
-        long action = connection == ConnectionTracker.MISS ? -1 : tracker.cachedForward(connection, table.generation());
-        if (action >= 0 && fromTunnel && Router.isRemote(action))
-        {
-            // Cached for the other way in: a frame from the tunnel never goes back into it.
-            action = -1;
-        }
-        if (action < 0)
-        {
-            action = Router.resolve(meta.ipDestination, fromTunnel, table);
-            if (action == Router.NO_ROUTE)
-            {
-                return DropReason.NO_ROUTE;
-            }
-            if (connection != ConnectionTracker.MISS)
-            {
-                tracker.cacheForward(connection, table.generation(), action);
-            }
-        }
-        final DropReason unrouted = router.apply(action, segment, frame.length(), frame.offload(), meta, table, ports,
-            tunnel);
-        if (unrouted == null)
-        {
-            counters.forwarded();
-        }
-        return unrouted;
-    }
-
-    private boolean isFromItsVtep(final int innerSourceIp, final int vtepIp)
-    {
-        final int sendingNode = table.remoteIndexByVtep(vtepIp);
-        return sendingNode >= 0 && table.remoteIndexFor(innerSourceIp) == sendingNode;
-    }
-
-    private DropReason answer(final DropReason refused, final Frame frame, final int inPortId)
-    {
-        if (refused != null)
-        {
-            return refused;
-        }
-        final Port port = inPortId < ports.length ? ports[inPortId] : null;
-        if (port == null || !port.transmit(frame.segment(), 0, GatewayResponder.arpReplyLength(frame.length())))
-        {
-            return DropReason.PORT_DOWN;
-        }
-        counters.answered();
-        return null;
     }
 
     @Override

@@ -7,6 +7,7 @@ import dev.podswitch.dataplane.port.MemoryPort;
 import dev.podswitch.dataplane.port.Port;
 import dev.podswitch.dataplane.port.ReceiveSource;
 import dev.podswitch.dataplane.port.linux.ReadinessSet;
+import dev.podswitch.dataplane.ring.FrameRing;
 
 import java.util.Arrays;
 

@@ -1,10 +1,10 @@
 package dev.podswitch.control;
 
-import dev.podswitch.dataplane.FrameRing;
 import dev.podswitch.dataplane.agent.IdleMode;
 import dev.podswitch.dataplane.forward.LocalEndpoint;
 import dev.podswitch.dataplane.port.Port;
 import dev.podswitch.dataplane.port.ReceiveSource;
+import dev.podswitch.dataplane.ring.FrameRing;
 import dev.podswitch.ipam.cidr.Ipv4;
 import org.junit.jupiter.api.Test;
 

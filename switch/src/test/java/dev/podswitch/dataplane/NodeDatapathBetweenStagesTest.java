@@ -1,5 +1,7 @@
 package dev.podswitch.dataplane;
 
+import dev.podswitch.dataplane.ring.Frame;
+import dev.podswitch.dataplane.ring.FrameRing;
 import dev.podswitch.dataplane.forward.LocalEndpoint;
 import dev.podswitch.dataplane.packet.TestFrames;
 import dev.podswitch.dataplane.port.MemoryPort;

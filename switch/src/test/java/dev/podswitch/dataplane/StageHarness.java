@@ -1,5 +1,7 @@
 package dev.podswitch.dataplane;
 
+import dev.podswitch.dataplane.ring.Frame;
+import dev.podswitch.dataplane.ring.FrameRing;
 import dev.podswitch.dataplane.classify.PolicyTable;
 import dev.podswitch.dataplane.forward.ForwardingTable;
 import dev.podswitch.dataplane.packet.FrameParser;
@@ -77,7 +79,7 @@ public final class StageHarness
         this.frameCapacity = Frame.EMULATED_CAPACITY;
         this.table = table;
         this.tunnel = new TunnelPort(NodeDatapath.TUNNEL_PORT_ID, localVtepIp, table.vni(), frameCapacity, underlay,
-            new FrameRing(8, frameCapacity, counters), counters, () -> this.table);
+            new FrameRing(8, frameCapacity, counters), counters, peerVtep -> this.table.remoteByVtep(peerVtep) != null);
         for (int portId = 1; portId < PORT_COUNT; portId++)
         {
             ports[portId] = new CapturingPort(portId, "port-" + portId);

@@ -1,6 +1,6 @@
 package dev.podswitch.bench.pipeline;
 
-import dev.podswitch.dataplane.Frame;
+import dev.podswitch.dataplane.ring.Frame;
 import dev.podswitch.dataplane.NodeDatapath;
 import dev.podswitch.dataplane.classify.PolicyTable;
 import dev.podswitch.dataplane.forward.ForwardingTable;

@@ -2,8 +2,8 @@ package dev.podswitch.bench.pipeline;
 
 
 import dev.podswitch.bench.packet.FrameWriter;
-import dev.podswitch.dataplane.Frame;
-import dev.podswitch.dataplane.FrameRing;
+import dev.podswitch.dataplane.ring.Frame;
+import dev.podswitch.dataplane.ring.FrameRing;
 import dev.podswitch.dataplane.NodeDatapath;
 import dev.podswitch.dataplane.packet.PacketBytes;
 import dev.podswitch.dataplane.port.FrameSink;

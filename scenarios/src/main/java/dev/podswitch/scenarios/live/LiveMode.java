@@ -1,7 +1,7 @@
 package dev.podswitch.scenarios.live;
 
 import dev.podswitch.control.ClusterOptions;
-import dev.podswitch.dataplane.Frame;
+import dev.podswitch.dataplane.ring.Frame;
 import dev.podswitch.dataplane.agent.IdleMode;
 import dev.podswitch.scenarios.model.Scenario;
 import dev.podswitch.scenarios.run.RunListener;

@@ -3,6 +3,7 @@ package dev.podswitch.dataplane.classify;
 import dev.podswitch.dataplane.conntrack.ConnectionTracker;
 import dev.podswitch.dataplane.forward.ForwardingTable;
 import dev.podswitch.dataplane.forward.LocalEndpoint;
+import dev.podswitch.dataplane.packet.IpProtocol;
 import dev.podswitch.dataplane.packet.PacketMeta;
 import dev.podswitch.dataplane.stats.DropReason;
 
@@ -107,11 +108,7 @@ public final class PolicyEnforcer
     private static DropReason judge(final PacketMeta meta, final PolicyTable policy, final boolean fromLocalPod,
         final boolean toLocalPod)
     {
-        final int port = switch (meta.ipProtocol)
-        {
-            case 6, 17, 132 -> meta.destinationPort;
-            default -> 0;
-        };
+        final int port = IpProtocol.hasPorts(meta.ipProtocol) ? meta.destinationPort : 0;
         return switch (policy.check(meta.ipSource, meta.ipDestination, meta.ipProtocol, port, fromLocalPod, toLocalPod))
         {
             case PolicyTable.DENY_EGRESS -> DropReason.POLICY_DENIED_EGRESS;

@@ -1,6 +1,6 @@
 package dev.podswitch.dataplane.classify;
 
-import dev.podswitch.dataplane.forward.IntHashMap;
+import dev.podswitch.util.IntHashMap;
 
 /**
  * The compiled NetworkPolicy of a whole cluster, as the data plane reads it: for every pod IP,

@@ -1,5 +1,7 @@
 package dev.podswitch.dataplane.classify;
 
+import dev.podswitch.dataplane.packet.IpProtocol;
+
 /**
  * One endpoint's rules for one direction, compiled. Rules without ports land in
  * {@code anyProtocol} (every protocol, ICMP included). Rules with ports land in a per-protocol
@@ -8,11 +10,6 @@ package dev.podswitch.dataplane.classify;
  */
 public final class PortRules
 {
-    static final int TCP = 0;
-    static final int UDP = 1;
-    static final int SCTP = 2;
-    static final int PORTED_PROTOCOLS = 3;
-
     private final PeerSet anyProtocol;
     private final int[][] segmentStarts;
     private final PeerSet[][] segmentPeers;
@@ -24,25 +21,13 @@ public final class PortRules
         this.segmentPeers = segmentPeers;
     }
 
-    /** The index of a protocol that carries ports, or -1. */
-    static int protocolIndex(final int protocolNumber)
-    {
-        return switch (protocolNumber)
-        {
-            case 6 -> TCP;
-            case 17 -> UDP;
-            case 132 -> SCTP;
-            default -> -1;
-        };
-    }
-
     public boolean allows(final int protocolNumber, final int port, final int peerIdentity, final int peerIp)
     {
         if (anyProtocol.contains(peerIdentity, peerIp))
         {
             return true;
         }
-        final int index = protocolIndex(protocolNumber);
+        final int index = IpProtocol.portedIndex(protocolNumber);
         if (index < 0)
         {
             return false;

@@ -1,5 +1,7 @@
 package dev.podswitch.dataplane.classify;
 
+import dev.podswitch.dataplane.packet.IpProtocol;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeSet;
@@ -20,7 +22,7 @@ public final class PortRulesBuilder
 
     public PortRulesBuilder()
     {
-        for (int i = 0; i < PortRules.PORTED_PROTOCOLS; i++)
+        for (int i = 0; i < IpProtocol.PORTED_COUNT; i++)
         {
             itemsByProtocol.add(new ArrayList<>());
         }
@@ -36,7 +38,7 @@ public final class PortRulesBuilder
     /** Peers allowed on {@code protocolNumber} ports {@code first..last}; other protocols are ignored. */
     public PortRulesBuilder ports(final int protocolNumber, final int first, final int last, final PeerSetBuilder peers)
     {
-        final int index = PortRules.protocolIndex(protocolNumber);
+        final int index = IpProtocol.portedIndex(protocolNumber);
         if (index >= 0 && first <= last && !peers.isEmpty())
         {
             itemsByProtocol.get(index).add(new Item(first, last, peers));
@@ -46,9 +48,9 @@ public final class PortRulesBuilder
 
     public PortRules build()
     {
-        final int[][] starts = new int[PortRules.PORTED_PROTOCOLS][];
-        final PeerSet[][] peers = new PeerSet[PortRules.PORTED_PROTOCOLS][];
-        for (int p = 0; p < PortRules.PORTED_PROTOCOLS; p++)
+        final int[][] starts = new int[IpProtocol.PORTED_COUNT][];
+        final PeerSet[][] peers = new PeerSet[IpProtocol.PORTED_COUNT][];
+        for (int p = 0; p < IpProtocol.PORTED_COUNT; p++)
         {
             final List<Item> items = itemsByProtocol.get(p);
             final TreeSet<Integer> bounds = new TreeSet<>();

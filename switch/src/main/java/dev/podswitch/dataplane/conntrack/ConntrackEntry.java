@@ -1,5 +1,6 @@
 package dev.podswitch.dataplane.conntrack;
 
+import dev.podswitch.dataplane.packet.IpProtocol;
 import dev.podswitch.dataplane.packet.PacketBytes;
 
 /**
@@ -35,8 +36,8 @@ public record ConntrackEntry(
             default -> "proto" + protocol;
         };
         return name + " " + state + " src=" + PacketBytes.ipToString(source) + " dst="
-            + PacketBytes.ipToString(destination) + (protocol == 1 ? " id=" + sourcePort : protocol == 6
-            || protocol == 17 || protocol == 132 ? " sport=" + sourcePort + " dport=" + destinationPort : "")
+            + PacketBytes.ipToString(destination) + (protocol == 1 ? " id=" + sourcePort : IpProtocol.hasPorts(protocol)
+            ? " sport=" + sourcePort + " dport=" + destinationPort : "")
             + (seenReply ? "" : " [UNREPLIED]") + (assured ? " [ASSURED]" : "")
             + " expires_s=" + Math.max(0, (expiryNs - nowNs) / 1_000_000_000L)
             + " packets=" + packetsOriginal + "/" + packetsReply + " generation=" + policyGeneration;

@@ -1,6 +1,7 @@
 package dev.podswitch.dataplane.forward;
 
 import dev.podswitch.dataplane.packet.PacketBytes;
+import dev.podswitch.util.IntHashMap;
 
 import java.util.ArrayList;
 import java.util.Collection;

@@ -1,6 +1,5 @@
 package dev.podswitch.dataplane.forward;
 
-import dev.podswitch.dataplane.Frame;
 import dev.podswitch.dataplane.offload.Offload;
 import dev.podswitch.dataplane.offload.SegmentSink;
 import dev.podswitch.dataplane.offload.SoftwareOffload;
@@ -9,6 +8,7 @@ import dev.podswitch.dataplane.packet.Ipv4Flyweight;
 import dev.podswitch.dataplane.packet.PacketMeta;
 import dev.podswitch.dataplane.port.Port;
 import dev.podswitch.dataplane.port.tunnel.TunnelPort;
+import dev.podswitch.dataplane.ring.Frame;
 import dev.podswitch.dataplane.stats.DropReason;
 
 import java.lang.foreign.MemorySegment;

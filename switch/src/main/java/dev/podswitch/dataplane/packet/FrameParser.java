@@ -210,35 +210,29 @@ public final class FrameParser
         }
         final int protocol = quotedIpv4.protocol();
         final long l4Offset = quotedIpv4.payloadOffset();
-        switch (protocol)
+        if (IpProtocol.hasPorts(protocol))
         {
-            case 6, 17, 132 ->
-            {
-                // Source and destination port lead all three headers.
-                meta.quotedSourcePort = PacketBytes.getU16(segment, l4Offset);
-                meta.quotedDestinationPort = PacketBytes.getU16(segment, l4Offset + 2);
-            }
-            case 1 ->
-            {
-                if (headerLength + IcmpFlyweight.HEADER_LENGTH > quoteLength)
-                {
-                    return;
-                }
-                quotedIcmp.wrap(segment, l4Offset);
-                if (quotedIcmp.isError())
-                {
-                    // Errors about errors are never sent (RFC 1122 3.2.2); such a quote names no flow.
-                    return;
-                }
-                meta.quotedIcmpType = quotedIcmp.type();
-                meta.quotedSourcePort = quotedIcmp.identifier();
-                meta.quotedDestinationPort = meta.quotedSourcePort;
-            }
-            default ->
-            {
-                // Other protocols are tracked without ports.
-            }
+            // Source and destination port lead the header of every protocol that has them.
+            meta.quotedSourcePort = PacketBytes.getU16(segment, l4Offset);
+            meta.quotedDestinationPort = PacketBytes.getU16(segment, l4Offset + 2);
         }
+        else if (protocol == IpProtocol.ICMP.number())
+        {
+            if (headerLength + IcmpFlyweight.HEADER_LENGTH > quoteLength)
+            {
+                return;
+            }
+            quotedIcmp.wrap(segment, l4Offset);
+            if (quotedIcmp.isError())
+            {
+                // Errors about errors are never sent (RFC 1122 3.2.2); such a quote names no flow.
+                return;
+            }
+            meta.quotedIcmpType = quotedIcmp.type();
+            meta.quotedSourcePort = quotedIcmp.identifier();
+            meta.quotedDestinationPort = meta.quotedSourcePort;
+        }
+        // Other protocols are tracked without ports.
         meta.quotedSource = quotedIpv4.sourceIp();
         meta.quotedDestination = quotedIpv4.destinationIp();
         meta.quotedProtocol = protocol;

@@ -20,10 +20,40 @@ public enum IpProtocol
         return number;
     }
 
-    /** Whether this protocol carries ports (everything but ICMP). */
+    /** How many protocols carry ports: the size of a table indexed by {@link #portedIndex}. */
+    public static final int PORTED_COUNT = 3;
+
+    /** Whether this protocol carries ports (everything but ICMP); see {@link #hasPorts(int)}. */
     public boolean hasPorts()
     {
-        return this != ICMP;
+        return hasPorts(number);
+    }
+
+    /**
+     * Whether IP protocol {@code number} carries ports (TCP, UDP, SCTP: source and destination
+     * port lead their headers), which policy matches on and conntrack keys by. ICMP does not (an
+     * echo's identifier stands in for a port where one is needed), nor does any other protocol.
+     * Per packet: no allocation.
+     */
+    public static boolean hasPorts(final int number)
+    {
+        return portedIndex(number) >= 0;
+    }
+
+    /**
+     * Where protocol {@code number}'s ports go in a table with one entry per protocol that carries
+     * them ({@code 0 .. PORTED_COUNT - 1}), or -1 when it carries none. The one place that says which
+     * protocols carry ports: {@link #hasPorts(int)} and every per-protocol port table ask it.
+     */
+    public static int portedIndex(final int number)
+    {
+        return switch (number)
+        {
+            case 6 -> 0;
+            case 17 -> 1;
+            case 132 -> 2;
+            default -> -1;
+        };
     }
 
     /** The protocol for an IANA number, or {@code null} when it is none of ours. */

@@ -1,6 +1,6 @@
 package dev.podswitch.dataplane.port;
 
-import dev.podswitch.dataplane.FrameRing;
+import dev.podswitch.dataplane.ring.FrameRing;
 
 /**
  * A port whose frames must be fetched — a TAP device, a socket — rather than pushed into the ring

@@ -1,42 +1,58 @@
 package dev.podswitch.dataplane.stats;
 
 /**
- * Every reason the data plane may drop a frame, each with a human label. One enum for the whole
- * switch so that counters, logs and the CLI agree on names; the invariant the tests hold is
- * {@code received = forwarded + delivered-locally + Σ drops}.
+ * Every reason the data plane may drop a frame, each with a human label that says exactly what
+ * it counts (every place that returns or counts the reason, not just the common one). One enum for
+ * the whole switch so that counters, logs and the CLI agree on names; the invariant the tests hold
+ * is {@code received = forwarded + answered + Σ drops}.
  */
 public enum DropReason
 {
     // L2
-    TRUNCATED_ETHERNET("frame shorter than an Ethernet header"),
-    UNKNOWN_ETHERTYPE("ethertype not handled (only IPv4 and ARP)"),
-    MALFORMED_ARP("ARP packet truncated or not Ethernet/IPv4"),
+    TRUNCATED_ETHERNET("frame shorter than an Ethernet header (14 bytes)"),
+    UNKNOWN_ETHERTYPE("ethertype neither IPv4 nor ARP (IPv6 and VLAN-tagged frames included)"),
+    MALFORMED_ARP("ARP packet truncated, not Ethernet/IPv4, or neither a request nor a reply"),
     // L3
-    TRUNCATED_IPV4("IPv4 header truncated"),
+    TRUNCATED_IPV4("frame too short for an IPv4 header (20 bytes)"),
     BAD_IP_VERSION("IP version is not 4"),
     BAD_IHL("IPv4 header length (IHL) below 5 words or beyond the frame"),
     BAD_IP_LENGTH("IPv4 total length smaller than its header or larger than the frame"),
     BAD_IP_CHECKSUM("IPv4 header checksum wrong"),
-    IP_FRAGMENT("IPv4 fragment (fragments are not reassembled)"),
-    TTL_EXPIRED("TTL reached zero"),
+    IP_FRAGMENT("IPv4 fragment, first or later (fragments are not reassembled)"),
+    TTL_EXPIRED("IPv4 packet to be routed arrived with TTL 1 or 0, so it would leave with 0 (no ICMP time exceeded "
+        + "is sent)"),
     // L4
-    TRUNCATED_L4("transport header truncated"),
-    BAD_TCP_HEADER("TCP data offset below 5 words or beyond the packet"),
-    BAD_UDP_LENGTH("UDP length disagrees with the IP payload"),
+    TRUNCATED_L4("TCP, UDP, ICMP or SCTP header shorter than its fixed part"),
+    BAD_TCP_HEADER("TCP data offset below 5 words or beyond the IP payload"),
+    BAD_UDP_LENGTH("UDP length field below 8 or beyond the IP payload"),
     // Identity and forwarding
-    SPOOFED_SOURCE("source MAC or IP is not the sending pod's own"),
-    NO_ROUTE("destination address owned by no pod, node or host"),
-    UNKNOWN_MAC("destination MAC is neither the gateway nor broadcast"),
-    NOT_FOR_US("ARP request for an address the switch does not answer"),
-    BAD_TUNNEL_FRAME("VXLAN packet malformed, wrong VNI, or from an unknown VTEP"),
-    TUNNEL_TX_FAILED("tunnel could not send"),
-    PORT_DOWN("output port is gone or closed"),
+    SPOOFED_SOURCE("source MAC, IP or ARP sender is not the sending port's own endpoint's; or a tunnel frame's inner "
+        + "source does not live behind the VTEP that sent it"),
+    NO_ROUTE("destination IP is no local endpoint's and no remote node's route covers it; or a frame from the tunnel "
+        + "is not for a local endpoint (never sent back into the tunnel); or the route needs the tunnel and the node "
+        + "has none"),
+    UNKNOWN_MAC("IPv4 packet for another address whose destination MAC is not the node gateway's (broadcast and "
+        + "multicast included: only the gateway routes)"),
+    NOT_FOR_US("addressed to the switch but nothing it answers: an ARP reply, gratuitous ARP or address probe; a "
+        + "packet to the gateway IP other than an ICMP echo request; or any ARP or packet to the gateway IP from the "
+        + "tunnel"),
+    BAD_TUNNEL_FRAME("VXLAN packet shorter than VXLAN + Ethernet headers, without the I flag, of another VNI, or from "
+        + "a VTEP that is no peer in the forwarding table"),
+    TUNNEL_TX_FAILED("tunnel could not send: the inner frame does not fit the encapsulation buffer, or the underlay "
+        + "refused it (any segment of a super-frame)"),
+    PORT_DOWN("a port of the frame is gone or refused it: the input port has no endpoint in the forwarding table, "
+        + "the output port has no endpoint or is not attached, or the port refused the forwarded frame or the "
+        + "gateway's answer"),
     RING_FULL("ring buffer full at receive (back-pressure)"),
-    FRAME_TOO_LONG("frame longer than a ring slot"),
-    BAD_OFFLOAD("offload request (virtio-net header) malformed, or segmentation of a frame that is not TCP over IPv4"),
+    FRAME_TOO_LONG("frame longer than a ring slot (from a TAP: one that filled its slot and may have been cut)"),
+    BAD_OFFLOAD("offload request (virtio-net header) malformed, or from a TAP opened without offloads, or one "
+        + "software cannot finish: segmentation of a frame that is not TCP over IPv4, a checksum field beyond the "
+        + "frame"),
     // Policy
-    POLICY_DENIED_EGRESS("denied by NetworkPolicy egress of the sending pod"),
-    POLICY_DENIED_INGRESS("denied by NetworkPolicy ingress of the receiving pod"),
+    POLICY_DENIED_EGRESS("denied by NetworkPolicy egress of the sending pod: a packet of no tracked connection "
+        + "(with switch.policy.reevaluateEstablished, also one of an established connection after a policy change)"),
+    POLICY_DENIED_INGRESS("denied by NetworkPolicy ingress of the receiving pod: a packet of no tracked connection "
+        + "(with switch.policy.reevaluateEstablished, also one of an established connection after a policy change)"),
     // Bugs
     INTERNAL_ERROR("unexpected error while handling the frame (see the distinct-error log)");
 

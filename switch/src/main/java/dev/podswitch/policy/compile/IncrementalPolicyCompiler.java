@@ -2,10 +2,10 @@ package dev.podswitch.policy.compile;
 
 import dev.podswitch.dataplane.classify.DirectionRules;
 import dev.podswitch.dataplane.classify.PolicyTable;
-import dev.podswitch.dataplane.forward.IntHashMap;
 import dev.podswitch.policy.model.NetworkPolicy;
 import dev.podswitch.policy.model.PolicyCluster;
 import dev.podswitch.policy.model.PolicyEndpoint;
+import dev.podswitch.util.IntHashMap;
 
 import java.util.AbstractCollection;
 import java.util.ArrayList;

@@ -2,11 +2,11 @@ package dev.podswitch.control.live;
 
 import dev.podswitch.control.ClusterOptions;
 import dev.podswitch.control.ClusterDataplane;
-import dev.podswitch.dataplane.Frame;
 import dev.podswitch.dataplane.NodeDatapath;
 import dev.podswitch.dataplane.agent.IdleMode;
 import dev.podswitch.dataplane.capture.FrameMirror;
 import dev.podswitch.dataplane.offload.SoftwareOffload;
+import dev.podswitch.dataplane.ring.Frame;
 import dev.podswitch.dataplane.stats.DropReason;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;

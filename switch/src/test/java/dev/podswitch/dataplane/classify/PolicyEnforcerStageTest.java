@@ -1,11 +1,11 @@
 package dev.podswitch.dataplane.classify;
 
-import dev.podswitch.dataplane.Frame;
+import dev.podswitch.dataplane.ring.Frame;
 import dev.podswitch.dataplane.StageFixture;
 import dev.podswitch.dataplane.StageHarness;
 import dev.podswitch.dataplane.conntrack.ConnectionTracker;
 import dev.podswitch.dataplane.conntrack.ConntrackTimeouts;
-import dev.podswitch.dataplane.forward.IntHashMap;
+import dev.podswitch.util.IntHashMap;
 import dev.podswitch.dataplane.forward.LocalEndpoint;
 import dev.podswitch.dataplane.stats.DropReason;
 import org.junit.jupiter.api.AfterEach;

@@ -1,6 +1,6 @@
 package dev.podswitch.dataplane.forward;
 
-import dev.podswitch.dataplane.Frame;
+import dev.podswitch.dataplane.ring.Frame;
 import dev.podswitch.dataplane.NodeDatapath;
 import dev.podswitch.dataplane.StageFixture;
 import dev.podswitch.dataplane.StageHarness;

@@ -1,10 +1,10 @@
 package dev.podswitch.dataplane.port.tap;
 
-import dev.podswitch.dataplane.FrameRing;
 import dev.podswitch.dataplane.offload.Offload;
-import dev.podswitch.dataplane.stats.DropReason;
 import dev.podswitch.dataplane.port.Port;
 import dev.podswitch.dataplane.port.ReceiveSource;
+import dev.podswitch.dataplane.ring.FrameRing;
+import dev.podswitch.dataplane.stats.DropReason;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -47,7 +47,7 @@ public final class TapPort implements Port, ReceiveSource, AutoCloseable
 
     /**
      * @param frameCapacity the node's ring slot size: the largest frame this port receives (with
-     *        offloads, {@link dev.podswitch.dataplane.Frame#OFFLOAD_CAPACITY} so super-frames fit).
+     *        offloads, {@link dev.podswitch.dataplane.ring.Frame#OFFLOAD_CAPACITY} so super-frames fit).
      */
     public TapPort(final int id, final TapDevice device, final int frameCapacity)
     {

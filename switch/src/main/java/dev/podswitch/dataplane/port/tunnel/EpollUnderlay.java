@@ -26,20 +26,24 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * A real UDP underlay through Netty's native epoll datagram transport (NIO where epoll is not
- * available): each VTEP binds its IP on UDP 4789 to receive, and sends from a small pool of
+ * A real UDP underlay through Netty's native epoll datagram transport, or its NIO one: each VTEP
+ * binds its IP on UDP 4789 to receive, and sends from a small pool of
  * sockets whose ephemeral ports stand for the flow hash — a kernel UDP socket cannot pick its
  * source port per packet, so the hash selects a socket. In one JVM, nodes use loopback addresses
  * (127.x.y.z), which Linux routes without any configuration.
  *
  * <p>Sends are queued from the pipeline thread and flushed once per batch; receives run on a
  * Netty event-loop thread and go straight to the tunnel port, which copies into the node's ring.
+ * Each send allocates a buffer and a datagram: this is the portable underlay ({@code
+ * ClusterOptions.Underlay.NETTY}, and {@code UDP} where {@link NativeUdpUnderlay} is unavailable),
+ * not the fast one.
  */
 public final class EpollUnderlay implements VxlanUnderlay
 {
     private static final int SENDERS_PER_VTEP = 4;
 
     private final EventLoopGroup group;
+    private final boolean epoll;
     private final int port;
     private final Map<Integer, Vtep> vteps = new ConcurrentHashMap<>();
     private final AtomicLong sent = new AtomicLong();
@@ -49,17 +53,27 @@ public final class EpollUnderlay implements VxlanUnderlay
     {
     }
 
-    /** @param port the UDP port every VTEP listens on: 4789 in production, another for parallel tests. */
-    public EpollUnderlay(final int port)
+    /**
+     * @param port  the UDP port every VTEP listens on: 4789 in production, another for parallel tests.
+     * @param epoll the native epoll transport (Linux); false: Java NIO, which runs anywhere.
+     * @throws IllegalStateException when epoll is asked for and not available, with Netty's cause.
+     */
+    public EpollUnderlay(final int port, final boolean epoll)
     {
+        if (epoll && !Epoll.isAvailable())
+        {
+            throw new IllegalStateException("Netty's epoll transport is unavailable: "
+                + Epoll.unavailabilityCause().getMessage(), Epoll.unavailabilityCause());
+        }
         this.port = port;
-        this.group = new MultiThreadIoEventLoopGroup(1,
-            Epoll.isAvailable() ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
+        this.epoll = epoll;
+        this.group = new MultiThreadIoEventLoopGroup(1, epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
     }
 
+    /** On UDP 4789, through epoll where it is available, else NIO. */
     public EpollUnderlay()
     {
-        this(VxlanFlyweight.UDP_PORT);
+        this(VxlanFlyweight.UDP_PORT, Epoll.isAvailable());
     }
 
     /** Why the native transport is not in use, or null when it is. */
@@ -87,7 +101,7 @@ public final class EpollUnderlay implements VxlanUnderlay
     {
         return new Bootstrap()
             .group(group)
-            .channel(Epoll.isAvailable() ? EpollDatagramChannel.class : NioDatagramChannel.class)
+            .channel(epoll ? EpollDatagramChannel.class : NioDatagramChannel.class)
             .option(ChannelOption.SO_RCVBUF, 4 << 20)
             .option(ChannelOption.SO_SNDBUF, 4 << 20)
             .handler(handler);
@@ -138,6 +152,7 @@ public final class EpollUnderlay implements VxlanUnderlay
         return delivered.get();
     }
 
+    /** Closes every VTEP's sockets and stops the event loop; sends are refused from then on. */
     @Override
     public void close()
     {
@@ -149,6 +164,7 @@ public final class EpollUnderlay implements VxlanUnderlay
                 sender.close().syncUninterruptibly();
             }
         }
+        vteps.clear();
         group.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
     }
 
@@ -192,6 +208,6 @@ public final class EpollUnderlay implements VxlanUnderlay
     @Override
     public String toString()
     {
-        return "EpollUnderlay{port=" + port + ", native=" + Epoll.isAvailable() + ", vteps=" + vteps.size() + "}";
+        return "EpollUnderlay{port=" + port + ", " + (epoll ? "epoll" : "nio") + ", vteps=" + vteps.size() + "}";
     }
 }

@@ -1,11 +1,11 @@
 package dev.podswitch.dataplane.port.tunnel;
 
-import dev.podswitch.dataplane.forward.IntHashMap;
 import dev.podswitch.dataplane.packet.EthernetFlyweight;
 import dev.podswitch.dataplane.packet.Ipv4Flyweight;
 import dev.podswitch.dataplane.packet.PacketBytes;
 import dev.podswitch.dataplane.packet.UdpFlyweight;
 import dev.podswitch.dataplane.packet.VxlanFlyweight;
+import dev.podswitch.util.IntHashMap;
 
 import java.lang.foreign.MemorySegment;
 import java.util.HashMap;
@@ -105,8 +105,12 @@ public final class MemoryUnderlay implements VxlanUnderlay
         return sum(DELIVERED);
     }
 
+    /** Nothing to release but the bindings: a closed underlay refuses sends, as the socket ones do. */
     @Override
-    public void close()
+    public synchronized void close()
     {
+        receivers.clear();
+        receiverByVtep = new IntHashMap<>(1);
+        countersByVtep = new IntHashMap<>(1);
     }
 }

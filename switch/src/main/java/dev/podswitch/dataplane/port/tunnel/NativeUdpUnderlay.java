@@ -1,7 +1,8 @@
 package dev.podswitch.dataplane.port.tunnel;
 
-import dev.podswitch.dataplane.forward.IntHashMap;
 import dev.podswitch.dataplane.packet.VxlanFlyweight;
+import dev.podswitch.util.Closeables;
+import dev.podswitch.util.IntHashMap;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -64,6 +65,12 @@ public final class NativeUdpUnderlay implements VxlanUnderlay
         return UNAVAILABILITY_CAUSE == null;
     }
 
+    /** Why the sockets cannot be used here, or null when {@link #isAvailable()}. */
+    public static Throwable unavailabilityCause()
+    {
+        return UNAVAILABILITY_CAUSE;
+    }
+
     private static Throwable probe()
     {
         final UnsupportedOperationException platform = dev.podswitch.dataplane.port.linux.LinuxLibc.unsupportedPlatform();
@@ -96,13 +103,10 @@ public final class NativeUdpUnderlay implements VxlanUnderlay
         }
         catch (final RuntimeException failed)
         {
-            listening.close();
+            Closeables.closeQuietly(listening, failed);
             for (final UdpSocket sender : senders)
             {
-                if (sender != null)
-                {
-                    sender.close();
-                }
+                Closeables.closeQuietly(sender, failed);
             }
             throw failed;
         }

@@ -1,19 +1,18 @@
 package dev.podswitch.dataplane.port.tunnel;
 
-import dev.podswitch.dataplane.FrameRing;
 import dev.podswitch.dataplane.capture.FrameMirror;
 import dev.podswitch.dataplane.offload.TcpCoalescer;
-import dev.podswitch.dataplane.forward.ForwardingTable;
 import dev.podswitch.dataplane.packet.EthernetFlyweight;
 import dev.podswitch.dataplane.packet.Ipv4Flyweight;
 import dev.podswitch.dataplane.packet.UdpFlyweight;
 import dev.podswitch.dataplane.packet.VxlanFlyweight;
+import dev.podswitch.dataplane.ring.FrameRing;
 import dev.podswitch.dataplane.stats.DatapathCounters;
 import dev.podswitch.dataplane.stats.DropReason;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.util.function.Supplier;
+import java.util.function.IntPredicate;
 
 /**
  * A node's VXLAN tunnel endpoint (RFC 7348): encapsulates frames for other nodes' pods and hosts
@@ -24,6 +23,10 @@ import java.util.function.Supplier;
  * <p>Encapsulation runs on the node's pipeline thread (one scratch buffer, no allocation);
  * decapsulation runs on the underlay's receive thread and only copies the inner frame into the
  * node's ring.
+ *
+ * <p>Which VTEPs are peers is the forwarding table's to say, but the tunnel asks through an
+ * {@link IntPredicate} the node gives it rather than reading the table: the forward stage sends
+ * into the tunnel, so the dependency points from {@code forward} to {@code port.tunnel} only.
  */
 public final class TunnelPort implements VxlanReceiver
 {
@@ -38,7 +41,7 @@ public final class TunnelPort implements VxlanReceiver
     private final VxlanUnderlay underlay;
     private final FrameRing ring;
     private final DatapathCounters counters;
-    private final Supplier<ForwardingTable> table;
+    private final IntPredicate isPeerVtep;
     private final MemorySegment scratch;
     private final VxlanOuterHeaders outerHeaders = new VxlanOuterHeaders();
     private final VxlanFlyweight vxlanOut = new VxlanFlyweight();
@@ -63,9 +66,14 @@ public final class TunnelPort implements VxlanReceiver
     private final TcpCoalescer.Output intoRing;
     private int trainSourceVtepIp;
 
+    /**
+     * @param isPeerVtep whether a VTEP is a peer of the current forwarding table: packets from any
+     *                   other are dropped as {@code BAD_TUNNEL_FRAME}. Asked per received packet on
+     *                   the receiving thread, so it reads the table's current version without locking.
+     */
     public TunnelPort(final int id, final int localVtepIp, final int vni, final int frameCapacity,
         final VxlanUnderlay underlay, final FrameRing ring, final DatapathCounters counters,
-        final Supplier<ForwardingTable> table)
+        final IntPredicate isPeerVtep)
     {
         this.id = id;
         this.localVtepIp = localVtepIp;
@@ -73,7 +81,7 @@ public final class TunnelPort implements VxlanReceiver
         this.underlay = underlay;
         this.ring = ring;
         this.counters = counters;
-        this.table = table;
+        this.isPeerVtep = isPeerVtep;
         this.scratch = Arena.ofAuto().allocate(frameCapacity + VxlanFlyweight.ENCAPSULATION_OVERHEAD, 64);
         this.train = underlay.sendsTrains() ? Arena.ofAuto().allocate(TRAIN_CAPACITY, 64) : MemorySegment.NULL;
         this.pollsUnderlay = underlay.isPolled();
@@ -258,7 +266,7 @@ public final class TunnelPort implements VxlanReceiver
             return;
         }
         vxlanIn.wrap(payload, offset);
-        if (!vxlanIn.isVniValid() || vxlanIn.vni() != vni || table.get().remoteByVtep(remoteVtepIp) == null)
+        if (!vxlanIn.isVniValid() || vxlanIn.vni() != vni || !isPeerVtep.test(remoteVtepIp))
         {
             dropBadTunnelFrame();
             return;
@@ -275,7 +283,7 @@ public final class TunnelPort implements VxlanReceiver
     public void onVxlanTrain(final int remoteVtepIp, final MemorySegment payloads, final long offset, final int length,
         final int segmentSize)
     {
-        if (table.get().remoteByVtep(remoteVtepIp) == null)
+        if (!isPeerVtep.test(remoteVtepIp))
         {
             for (long at = offset; at < offset + length; at += segmentSize)
             {

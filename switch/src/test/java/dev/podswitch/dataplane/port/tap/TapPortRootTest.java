@@ -2,10 +2,10 @@ package dev.podswitch.dataplane.port.tap;
 
 import dev.podswitch.control.live.IpCommand;
 import dev.podswitch.control.live.NetworkNamespaces;
-import dev.podswitch.dataplane.Frame;
-import dev.podswitch.dataplane.FrameRing;
 import dev.podswitch.dataplane.packet.ArpFlyweight;
 import dev.podswitch.dataplane.packet.EthernetFlyweight;
+import dev.podswitch.dataplane.ring.Frame;
+import dev.podswitch.dataplane.ring.FrameRing;
 import dev.podswitch.dataplane.stats.DatapathCounters;
 import dev.podswitch.ipam.cidr.Ipv4;
 import org.junit.jupiter.api.AfterEach;

@@ -1,7 +1,5 @@
 package dev.podswitch.dataplane.port.tunnel;
 
-import dev.podswitch.dataplane.Frame;
-import dev.podswitch.dataplane.FrameRing;
 import dev.podswitch.dataplane.forward.ForwardingTable;
 import dev.podswitch.dataplane.forward.LocalEndpoint;
 import dev.podswitch.dataplane.forward.Router;
@@ -10,6 +8,8 @@ import dev.podswitch.dataplane.packet.MalformedFrames;
 import dev.podswitch.dataplane.packet.PacketMeta;
 import dev.podswitch.dataplane.packet.TestFrames;
 import dev.podswitch.dataplane.port.Port;
+import dev.podswitch.dataplane.ring.Frame;
+import dev.podswitch.dataplane.ring.FrameRing;
 import dev.podswitch.dataplane.stats.DatapathCounters;
 import dev.podswitch.dataplane.stats.DropReason;
 import org.junit.jupiter.api.Test;
@@ -98,9 +98,9 @@ class TunnelPortTest
     private final ForwardingTable tableA = table(GATEWAY_A, ip(10, 244, 0, 1), ip(10, 244, 1, 0), VTEP_B, GATEWAY_B);
     private final ForwardingTable tableB = table(GATEWAY_B, ip(10, 244, 1, 1), ip(10, 244, 0, 0), VTEP_A, GATEWAY_A);
     private final TunnelPort tunnelA = new TunnelPort(0, VTEP_A, VNI, Frame.EMULATED_CAPACITY, underlay, ringA, countersA,
-        () -> tableA);
+        vtep -> tableA.remoteByVtep(vtep) != null);
     private final TunnelPort tunnelB = new TunnelPort(0, VTEP_B, VNI, Frame.EMULATED_CAPACITY, underlay, ringB, countersB,
-        () -> tableB);
+        vtep -> tableB.remoteByVtep(vtep) != null);
     private final FrameParser parser = new FrameParser();
     private final Router router = new Router();
 

@@ -1,8 +1,7 @@
 package dev.podswitch.dataplane.port.tunnel;
 
-import dev.podswitch.dataplane.Frame;
-import dev.podswitch.dataplane.FrameRing;
-import dev.podswitch.dataplane.forward.ForwardingTable;
+import dev.podswitch.dataplane.ring.Frame;
+import dev.podswitch.dataplane.ring.FrameRing;
 import dev.podswitch.dataplane.stats.DatapathCounters;
 import org.junit.jupiter.api.Test;
 
@@ -87,7 +86,7 @@ class TunnelTrainFallbackTest
         final RefusingTrains underlay = new RefusingTrains();
         final DatapathCounters counters = new DatapathCounters();
         final TunnelPort tunnel = new TunnelPort(0, VTEP_A, 1, Frame.EMULATED_CAPACITY, underlay,
-            new FrameRing(64, Frame.EMULATED_CAPACITY, counters), counters, () -> (ForwardingTable)null);
+            new FrameRing(64, Frame.EMULATED_CAPACITY, counters), counters, vtep -> false);
         final MemorySegment segment = Arena.ofAuto().allocate(1514);
 
         tunnel.beginTrain(VTEP_B, 42);

@@ -1,4 +1,4 @@
-package dev.podswitch.dataplane;
+package dev.podswitch.dataplane.ring;
 
 import dev.podswitch.dataplane.packet.PacketMeta;
 

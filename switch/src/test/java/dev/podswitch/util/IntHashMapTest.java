@@ -1,4 +1,4 @@
-package dev.podswitch.dataplane.forward;
+package dev.podswitch.util;
 
 import org.junit.jupiter.api.Test;
 

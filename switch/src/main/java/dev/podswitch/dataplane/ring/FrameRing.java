@@ -1,4 +1,4 @@
-package dev.podswitch.dataplane;
+package dev.podswitch.dataplane.ring;
 
 import com.lmax.disruptor.BusySpinWaitStrategy;
 import com.lmax.disruptor.EventPoller;
@@ -14,6 +14,10 @@ import java.lang.foreign.MemorySegment;
  * every port of the node (multi-producer) and drained by the node's pipeline through an
  * {@link EventPoller}, so the pipeline runs inside whatever agent loop owns the node. A full ring
  * is a counted drop at receive and never blocks the producer, which may be another node's thread.
+ *
+ * <p>The ring and its {@link Frame} slots have a package of their own, below the ports and the
+ * pipeline: every port (TAP, tunnel, memory endpoint) writes into it and the node's pipeline
+ * drains it, so both import it and it imports neither (only {@code packet} and {@code stats}).
  */
 public final class FrameRing
 {

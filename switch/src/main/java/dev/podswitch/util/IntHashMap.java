@@ -1,4 +1,4 @@
-package dev.podswitch.dataplane.forward;
+package dev.podswitch.util;
 
 import java.util.Arrays;
 
@@ -6,6 +6,10 @@ import java.util.Arrays;
  * An open-addressing map from {@code int} keys to values, with no boxing on lookup: the data
  * plane looks up pod IPs per packet. Built once by the control plane and then only read, so it
  * needs no synchronisation once published through a final field of an immutable snapshot.
+ *
+ * <p>In {@code util}, below every plane, because the forwarding and policy tables, the tunnel's
+ * VTEP lookups and the policy compiler all use it: in {@code dataplane.forward} it made the tunnel
+ * depend on the forward stage that sends into the tunnel (a package cycle).
  */
 public final class IntHashMap<V>
 {

@@ -6,6 +6,7 @@ import dev.podswitch.control.live.LivePod;
 import dev.podswitch.control.live.NetworkNamespaces;
 import dev.podswitch.ipam.cidr.Ipv4;
 import dev.podswitch.ipam.cidr.Ipv4Cidr;
+import dev.podswitch.util.Closeables;
 
 import java.util.ArrayList;
 import java.util.Collections;
@@ -109,14 +110,7 @@ public final class KernelVxlanNode implements AutoCloseable
         }
         catch (final RuntimeException | Error failed)
         {
-            try
-            {
-                node.close();
-            }
-            catch (final RuntimeException alsoFailed)
-            {
-                failed.addSuppressed(alsoFailed);
-            }
+            Closeables.closeQuietly(node, failed);
             throw failed;
         }
     }

@@ -1,0 +1,271 @@
+package dev.podswitch.dataplane;
+
+import dev.podswitch.dataplane.capture.FrameMirror;
+import dev.podswitch.dataplane.capture.MirroringPort;
+import dev.podswitch.dataplane.capture.PcapWriter;
+import dev.podswitch.dataplane.classify.AntiSpoofCheck;
+import dev.podswitch.dataplane.classify.PolicyEnforcer;
+import dev.podswitch.dataplane.classify.PolicyTable;
+import dev.podswitch.dataplane.conntrack.ConnectionTracker;
+import dev.podswitch.dataplane.forward.ForwardingTable;
+import dev.podswitch.dataplane.forward.GatewayResponder;
+import dev.podswitch.dataplane.forward.LocalEndpoint;
+import dev.podswitch.dataplane.forward.Router;
+import dev.podswitch.dataplane.packet.FrameParser;
+import dev.podswitch.dataplane.packet.PacketMeta;
+import dev.podswitch.dataplane.port.Port;
+import dev.podswitch.dataplane.port.tunnel.TunnelPort;
+import dev.podswitch.dataplane.ring.Frame;
+import dev.podswitch.dataplane.stats.DatapathCounters;
+import dev.podswitch.dataplane.stats.DistinctErrorLog;
+import dev.podswitch.dataplane.stats.DropReason;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * The way of one frame through a node, stage by stage: {@link FrameParser} → {@link AntiSpoofCheck}
+ * (or, from the tunnel, the inner source against the sending VTEP) → {@link GatewayResponder} (ARP,
+ * ping to the gateway) → {@link PolicyEnforcer} (conntrack, then NetworkPolicy on a connection's
+ * first packet) → {@link Router} (the connection's cached decision, else a lookup) → a {@link Port}
+ * or the {@link TunnelPort}. Every frame ends in exactly one counter of {@link DatapathCounters}.
+ *
+ * <p>{@link NodeDatapath} owns it and gives it, per batch, the snapshots it read once (tables,
+ * ports, mirrors, capture, clock); the pipeline never reads a published reference itself, so a
+ * batch never sees half an update. Owner thread only, between {@link #begin} and {@link #end}; no
+ * allocation, lock or exception per frame (an unexpected one is counted and logged once).
+ */
+final class NodePipeline
+{
+    /** Conntrack slots examined for expiry per batch: housekeeping spread thin over the loop. */
+    private static final int SWEEP_SLOTS_PER_BATCH = 64;
+
+    private final DatapathCounters counters;
+    private final DistinctErrorLog errors;
+    private final TunnelPort tunnel;
+    private final FrameParser parser = new FrameParser();
+    private final GatewayResponder gateway = new GatewayResponder();
+    private final Router router;
+    private final PolicyEnforcer policyEnforcer;
+
+    // The batch's snapshots, set by begin.
+    private ForwardingTable table;
+    private PolicyTable policy;
+    private Port[] ports;
+    private FrameMirror[] mirrors;
+    private PcapWriter capture;
+    private long nowNs;
+
+    NodePipeline(final DatapathCounters counters, final DistinctErrorLog errors, final TunnelPort tunnel,
+        final int frameCapacity, final ConnectionTracker tracker)
+    {
+        this.counters = counters;
+        this.errors = errors;
+        this.tunnel = tunnel;
+        this.router = new Router(frameCapacity);
+        this.policyEnforcer = new PolicyEnforcer(tracker);
+    }
+
+    Router router()
+    {
+        return router;
+    }
+
+    ConnectionTracker tracker()
+    {
+        return policyEnforcer.tracker();
+    }
+
+    /** Starts a batch with what it may use; mirrors and the tunnel learn the batch's clock for their timestamps. */
+    void begin(final ForwardingTable table, final PolicyTable policy, final Port[] ports, final FrameMirror[] mirrors,
+        final PcapWriter capture, final long nowNs)
+    {
+        this.table = table;
+        this.policy = policy;
+        this.ports = ports;
+        this.mirrors = mirrors;
+        this.capture = capture;
+        this.nowNs = nowNs;
+        if (mirrors != null)
+        {
+            for (final Port port : ports)
+            {
+                if (port instanceof final MirroringPort mirrored)
+                {
+                    mirrored.now(nowNs);
+                }
+            }
+            if (tunnel != null)
+            {
+                tunnel.now(nowNs);
+            }
+        }
+    }
+
+    /** Runs one frame through every stage, counting where it ends. */
+    void handle(final Frame frame)
+    {
+        counters.received();
+        if (capture != null)
+        {
+            capture.write(frame.segment(), 0, frame.length(), nowNs);
+        }
+        if (mirrors != null && frame.inPortId() < mirrors.length && mirrors[frame.inPortId()] != null)
+        {
+            mirrors[frame.inPortId()].received(frame.segment(), 0, frame.length(), frame.tunnelSourceIp(), nowNs);
+        }
+        try
+        {
+            final DropReason reason = process(frame);
+            if (reason != null)
+            {
+                counters.dropped(reason);
+            }
+        }
+        catch (final RuntimeException | Error bug)
+        {
+            // Count it, log it once, keep the pipeline running.
+            counters.dropped(DropReason.INTERNAL_ERROR);
+            errors.record(bug);
+        }
+    }
+
+    /** Ends a batch: ports flush what they queued, and conntrack expires a few entries. */
+    void end(final int handled)
+    {
+        try
+        {
+            if (handled > 0)
+            {
+                flush();
+                if (capture != null)
+                {
+                    capture.flush();
+                }
+            }
+        }
+        finally
+        {
+            policyEnforcer.tracker().sweep(nowNs, SWEEP_SLOTS_PER_BATCH);
+        }
+    }
+
+    private void flush()
+    {
+        for (final Port port : ports)
+        {
+            if (port != null)
+            {
+                port.flush();
+            }
+        }
+        if (tunnel != null)
+        {
+            tunnel.flush();
+        }
+    }
+
+    /** @return null when the frame was forwarded or answered (and counted), else the drop reason. */
+    private DropReason process(final Frame frame)
+    {
+        final MemorySegment segment = frame.segment();
+        final PacketMeta meta = frame.meta();
+        final DropReason malformed = parser.parse(segment, 0, frame.length(), meta);
+        if (malformed != null)
+        {
+            return malformed;
+        }
+        final int inPortId = frame.inPortId();
+        final boolean fromTunnel = inPortId == NodeDatapath.TUNNEL_PORT_ID;
+        final LocalEndpoint sender = fromTunnel ? null : table.localByPortId(inPortId);
+        if (!fromTunnel)
+        {
+            if (sender == null)
+            {
+                return DropReason.PORT_DOWN;
+            }
+            final DropReason spoofed = AntiSpoofCheck.check(meta, sender);
+            if (spoofed != null)
+            {
+                return spoofed;
+            }
+        }
+        else if (meta.isIpv4() && !isFromItsVtep(meta.ipSource, frame.tunnelSourceIp()))
+        {
+            // A tunnel frame's inner source must live behind the VTEP that sent it: else anything that
+            // can send UDP to 4789 from a peer's address could pose as any pod, even one of ours.
+            return DropReason.SPOOFED_SOURCE;
+        }
+        if (meta.isArp())
+        {
+            return fromTunnel ? DropReason.NOT_FOR_US : answer(gateway.answerArp(segment, meta, table), frame, inPortId);
+        }
+        if (meta.ipDestination == table.gatewayIp())
+        {
+            return fromTunnel ? DropReason.NOT_FOR_US : answer(gateway.answerPing(segment, meta, table), frame, inPortId);
+        }
+        if (meta.destinationMac != table.gatewayMac())
+        {
+            return DropReason.UNKNOWN_MAC;
+        }
+        if (meta.ipTtl <= 1)
+        {
+            return DropReason.TTL_EXPIRED;
+        }
+        final DropReason denied = policyEnforcer.admit(meta, policy,
+            sender != null && sender.kind() == LocalEndpoint.Kind.POD, table, nowNs);
+        if (denied != null)
+        {
+            return denied;
+        }
+        // The fast path: a tracked connection reuses the forwarding decision cached in its entry
+        // while the table it was made under is current; its first packet pays for the lookup.
+        final ConnectionTracker tracker = policyEnforcer.tracker();
+        final long connection = policyEnforcer.lastHandle();
+        long action = connection == ConnectionTracker.MISS ? -1 : tracker.cachedForward(connection, table.generation());
+        if (action >= 0 && fromTunnel && Router.isRemote(action))
+        {
+            // Cached for the other way in: a frame from the tunnel never goes back into it.
+            action = -1;
+        }
+        if (action < 0)
+        {
+            action = Router.resolve(meta.ipDestination, fromTunnel, table);
+            if (action == Router.NO_ROUTE)
+            {
+                return DropReason.NO_ROUTE;
+            }
+            if (connection != ConnectionTracker.MISS)
+            {
+                tracker.cacheForward(connection, table.generation(), action);
+            }
+        }
+        final DropReason unrouted = router.apply(action, segment, frame.length(), frame.offload(), meta, table, ports,
+            tunnel);
+        if (unrouted == null)
+        {
+            counters.forwarded();
+        }
+        return unrouted;
+    }
+
+    private boolean isFromItsVtep(final int innerSourceIp, final int vtepIp)
+    {
+        final int sendingNode = table.remoteIndexByVtep(vtepIp);
+        return sendingNode >= 0 && table.remoteIndexFor(innerSourceIp) == sendingNode;
+    }
+
+    private DropReason answer(final DropReason refused, final Frame frame, final int inPortId)
+    {
+        if (refused != null)
+        {
+            return refused;
+        }
+        final Port port = inPortId < ports.length ? ports[inPortId] : null;
+        if (port == null || !port.transmit(frame.segment(), 0, GatewayResponder.arpReplyLength(frame.length())))
+        {
+            return DropReason.PORT_DOWN;
+        }
+        counters.answered();
+        return null;
+    }
+}
