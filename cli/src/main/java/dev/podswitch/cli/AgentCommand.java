@@ -57,7 +57,7 @@ public final class AgentCommand implements Callable<Integer>
             + "config in force as they would pick it, and refuses to start when that file is invalid.")
     private Path confDirectory = CniConfigDirectory.DEFAULT;
 
-    @Option(names = "--underlay", paramLabel = "memory|udp", defaultValue = "udp",
+    @Option(names = "--underlay", paramLabel = "memory|udp|netty", defaultValue = "udp",
         description = "How nodes exchange VXLAN (default: ${DEFAULT-VALUE}).")
     private String underlay;
 

@@ -46,8 +46,9 @@ public final class RunCommand implements Callable<Integer>
     @Option(names = "--report", paramLabel = "FILE.html", description = "Also write an HTML report.")
     private Path report;
 
-    @Option(names = "--underlay", paramLabel = "memory|udp", defaultValue = "udp",
-        description = "How nodes exchange VXLAN: udp = real UDP sockets on loopback (default), memory = in-process.")
+    @Option(names = "--underlay", paramLabel = "memory|udp|netty", defaultValue = "udp",
+        description = "How nodes exchange VXLAN: udp = real UDP sockets on loopback (default), memory = in-process, "
+            + "netty = UDP through Netty's transport (the portable fallback).")
     private String underlay;
 
     @Option(names = "--capture", paramLabel = "DIR",

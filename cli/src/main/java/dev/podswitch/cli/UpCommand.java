@@ -26,8 +26,9 @@ public final class UpCommand implements Callable<Integer>
     @Parameters(paramLabel = "FILE", description = "A scenario file (YAML, see docs/scenarios.md).")
     private Path file;
 
-    @Option(names = "--underlay", paramLabel = "memory|udp", defaultValue = "udp",
-        description = "How nodes exchange VXLAN: udp = real UDP sockets on loopback (default), memory = in-process.")
+    @Option(names = "--underlay", paramLabel = "memory|udp|netty", defaultValue = "udp",
+        description = "How nodes exchange VXLAN: udp = real UDP sockets on loopback (default), memory = in-process, "
+            + "netty = UDP through Netty's transport (the portable fallback).")
     private String underlay;
 
     @Option(names = "--idle", paramLabel = "busy-spin|yield|blocking", defaultValue = "blocking",

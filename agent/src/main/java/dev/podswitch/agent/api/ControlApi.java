@@ -359,7 +359,13 @@ public final class ControlApi
         final ModelSnapshot snapshot = model.snapshot();
         final Map<String, Object> answer = new LinkedHashMap<>();
         answer.put("revision", snapshot.revision());
-        answer.put("nodes", nodes.get().stream().map(ClusterNode::name).toList());
+        final List<Map<String, Object>> nodeList = new ArrayList<>();
+        for (final ClusterNode node : nodes.get())
+        {
+            nodeList.add(Map.of("name", node.name(), "podCIDR", node.podCidr().toString(),
+                "underlayAddress", dev.podswitch.ipam.cidr.Ipv4.format(node.vtepIp())));
+        }
+        answer.put("nodes", nodeList);
         answer.put("namespaces", snapshot.namespaces().size());
         answer.put("pods", snapshot.pods().size());
         answer.put("hosts", snapshot.hosts().size());

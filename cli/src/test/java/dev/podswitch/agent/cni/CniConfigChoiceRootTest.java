@@ -90,7 +90,7 @@ class CniConfigChoiceRootTest
         assertTrue(printed.text().contains("ignored   " + CniInstaller.CONFIG_FILE + "  (not first in lexical order)"),
             printed.text());
         assertTrue(printed.text().contains("agent at " + lab.apiSocket), "and what the agent says: " + printed.text());
-        assertTrue(printed.text().contains("node-2  pod CIDR " + lab.podCidr(CniLab.NODE_2)), printed.text());
+        assertTrue(printed.text().contains("podCIDR: " + lab.podCidr(CniLab.NODE_2)), printed.text());
     }
 
     @Test
