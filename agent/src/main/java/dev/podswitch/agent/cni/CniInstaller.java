@@ -2,11 +2,9 @@ package dev.podswitch.agent.cni;
 
 import dev.podswitch.agent.state.AtomicFiles;
 import dev.podswitch.cni.CniVersions;
-import dev.podswitch.cni.CniWire;
 import dev.podswitch.cni.PluginClient;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -14,16 +12,13 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.jar.Attributes;
-import java.util.jar.JarOutputStream;
-import java.util.jar.Manifest;
-import java.util.zip.ZipEntry;
 
 /**
  * {@code podswitch cni install/uninstall}: puts the plugin where runtimes look for it and a network
  * config where they read it. The plugin is {@code BIN/podswitch}, a two-line shell script that
- * starts the JVM on a jar of just the client's classes with an ahead-of-time cache of them (made
- * here by a training run), so a plugin call loads ~no classes from scratch. The config is
+ * starts the JVM on the JDK-only cni-plugin module's jar alone ({@link PluginJar}) with an
+ * ahead-of-time cache of its classes (made here by a training run), so a plugin call loads ~no
+ * classes from scratch. The config is
  * {@code CONF/10-podswitch.conflist}, written to a temp file and renamed, so a runtime watching
  * the directory never reads half a file.
  */
@@ -35,9 +30,6 @@ public final class CniInstaller
     static final String SUPPORT_DIRECTORY = "podswitch.d";
     static final String JAR = "podswitch-cni-plugin.jar";
     static final String CACHE = "podswitch-cni-plugin.aot";
-    /** The classes the plugin loads: the client and what it uses of this package. */
-    private static final List<Class<?>> CLIENT_CLASSES = List.of(PluginClient.class, CniWire.class,
-        CniWire.Request.class, CniWire.Response.class, CniVersions.class);
 
     /** What install wrote, for the report. */
     public record Installed(Path plugin, Path config, boolean cached)
@@ -62,7 +54,7 @@ public final class CniInstaller
         final Path support = binDirectory.resolve(SUPPORT_DIRECTORY);
         Files.createDirectories(support);
         final Path jar = support.resolve(JAR);
-        writeClientJar(jar);
+        PluginJar.write(PluginJar.codeSource(), jar);
         final Path java = javaHome.resolve("bin/java");
         final Path cache = support.resolve(CACHE);
         final boolean cached = train(java, jar, cache, socket);
@@ -109,31 +101,6 @@ public final class CniInstaller
             + " -Dpodswitch.cni.socket=" + socket + " -cp " + jar + " " + PluginClient.class.getName() + "\n";
     }
 
-    private static void writeClientJar(final Path jar) throws IOException
-    {
-        final Manifest manifest = new Manifest();
-        manifest.getMainAttributes().put(Attributes.Name.MANIFEST_VERSION, "1.0");
-        final Path temp = jar.resolveSibling(jar.getFileName() + ".tmp");
-        try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(temp), manifest))
-        {
-            for (final Class<?> type : CLIENT_CLASSES)
-            {
-                final String entry = type.getName().replace('.', '/') + ".class";
-                try (InputStream in = type.getClassLoader().getResourceAsStream(entry))
-                {
-                    if (in == null)
-                    {
-                        throw new IOException("cannot find " + entry + " on the class path");
-                    }
-                    out.putNextEntry(new ZipEntry(entry));
-                    in.transferTo(out);
-                    out.closeEntry();
-                }
-            }
-        }
-        move(temp, jar);
-    }
-
     /**
      * A training run of the client (a VERSION call and an ADD to an agent that is not there, which
      * between them load every class a call needs) records the AOT cache; false when the JVM cannot.
@@ -167,10 +134,5 @@ public final class CniInstaller
         throws IOException
     {
         AtomicFiles.write(file, content.getBytes(StandardCharsets.UTF_8), permissions);
-    }
-
-    private static void move(final Path temp, final Path file) throws IOException
-    {
-        AtomicFiles.move(temp, file);
     }
 }
