@@ -4,6 +4,7 @@ import dev.podswitch.agent.state.AtomicFiles;
 import dev.podswitch.cni.CniVersions;
 import dev.podswitch.cni.PluginClient;
 
+import java.io.File;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -51,15 +52,22 @@ public final class CniInstaller
         final String network, final String node, final int mtu, final Path javaHome)
         throws IOException, InterruptedException
     {
-        final Path support = binDirectory.resolve(SUPPORT_DIRECTORY);
-        Files.createDirectories(support);
+        // Absolute: a runtime execs the plugin from a working directory of its own.
+        final Path support = binDirectory.toAbsolutePath().resolve(SUPPORT_DIRECTORY);
         final Path jar = support.resolve(JAR);
+        if (jar.toString().contains(File.pathSeparator))
+        {
+            throw new IOException("cannot install into " + binDirectory.toAbsolutePath() + ": the plugin's jar would be "
+                + jar + ", and a JVM class path cannot name a path holding '" + File.pathSeparator
+                + "' (it separates entries); choose a --bin-dir without one");
+        }
+        Files.createDirectories(support);
         PluginJar.write(PluginJar.codeSource(), jar);
-        final Path java = javaHome.resolve("bin/java");
+        final Path java = javaHome.toAbsolutePath().resolve("bin/java");
         final Path cache = support.resolve(CACHE);
         final boolean cached = train(java, jar, cache, socket);
         final Path plugin = binDirectory.resolve(PLUGIN);
-        writeAtomically(plugin, wrapper(java, jar, cached ? cache : null, socket), "rwxr-xr-x");
+        writeAtomically(plugin, wrapper(java, jar, cached ? cache : null, socket.toAbsolutePath()), "rwxr-xr-x");
         Files.createDirectories(confDirectory);
         final Path config = confDirectory.resolve(CONFIG_FILE);
         writeAtomically(config, conflist(network, node, mtu), "rw-r--r--");
@@ -91,14 +99,27 @@ public final class CniInstaller
             + "  ]\n}\n";
     }
 
+    /**
+     * The plugin script. Each path reaches the JVM as one word, whatever it holds (spaces, quotes,
+     * {@code $}, newlines); in the comment the socket is written JSON-escaped, so a newline in it
+     * cannot end the comment and start a command.
+     */
     static String wrapper(final Path java, final Path jar, final Path cache, final Path socket)
     {
         return "#!/bin/sh\n"
-            + "# podswitch CNI plugin: a thin client of the node agent (podswitch agent) on " + socket + ".\n"
+            + "# podswitch CNI plugin: a thin client of the node agent (podswitch agent) on "
+            + CniVersions.quote(socket.toString()) + ".\n"
             + "# Written by `podswitch cni install`; `podswitch cni uninstall` removes it.\n"
-            + "exec " + java + " -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xss512k -XX:-UsePerfData"
-            + (cache == null ? "" : " -XX:AOTCache=" + cache)
-            + " -Dpodswitch.cni.socket=" + socket + " -cp " + jar + " " + PluginClient.class.getName() + "\n";
+            + "exec " + shellWord(java.toString()) + " -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xss512k -XX:-UsePerfData"
+            + (cache == null ? "" : " " + shellWord("-XX:AOTCache=" + cache))
+            + " " + shellWord("-Dpodswitch.cni.socket=" + socket) + " -cp " + shellWord(jar.toString())
+            + " " + PluginClient.class.getName() + "\n";
+    }
+
+    /** {@code text} as one sh word: single-quoted, where nothing is special but {@code '}, written {@code '\''}. */
+    static String shellWord(final String text)
+    {
+        return "'" + text.replace("'", "'\\''") + "'";
     }
 
     /**
