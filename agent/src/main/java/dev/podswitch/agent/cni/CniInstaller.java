@@ -2,11 +2,10 @@ package dev.podswitch.agent.cni;
 
 import dev.podswitch.agent.state.AtomicFiles;
 import dev.podswitch.cni.CniVersions;
-import dev.podswitch.cni.CniWire;
 import dev.podswitch.cni.PluginClient;
 
+import java.io.File;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -14,16 +13,13 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.jar.Attributes;
-import java.util.jar.JarOutputStream;
-import java.util.jar.Manifest;
-import java.util.zip.ZipEntry;
 
 /**
  * {@code podswitch cni install/uninstall}: puts the plugin where runtimes look for it and a network
  * config where they read it. The plugin is {@code BIN/podswitch}, a two-line shell script that
- * starts the JVM on a jar of just the client's classes with an ahead-of-time cache of them (made
- * here by a training run), so a plugin call loads ~no classes from scratch. The config is
+ * starts the JVM on the JDK-only cni-plugin module's jar alone ({@link PluginJar}) with an
+ * ahead-of-time cache of its classes (made here by a training run), so a plugin call loads ~no
+ * classes from scratch. The config is
  * {@code CONF/10-podswitch.conflist}, written to a temp file and renamed, so a runtime watching
  * the directory never reads half a file.
  */
@@ -35,9 +31,6 @@ public final class CniInstaller
     static final String SUPPORT_DIRECTORY = "podswitch.d";
     static final String JAR = "podswitch-cni-plugin.jar";
     static final String CACHE = "podswitch-cni-plugin.aot";
-    /** The classes the plugin loads: the client and what it uses of this package. */
-    private static final List<Class<?>> CLIENT_CLASSES = List.of(PluginClient.class, CniWire.class,
-        CniWire.Request.class, CniWire.Response.class, CniVersions.class);
 
     /** What install wrote, for the report. */
     public record Installed(Path plugin, Path config, boolean cached)
@@ -59,15 +52,22 @@ public final class CniInstaller
         final String network, final String node, final int mtu, final Path javaHome)
         throws IOException, InterruptedException
     {
-        final Path support = binDirectory.resolve(SUPPORT_DIRECTORY);
-        Files.createDirectories(support);
+        // Absolute: a runtime execs the plugin from a working directory of its own.
+        final Path support = binDirectory.toAbsolutePath().resolve(SUPPORT_DIRECTORY);
         final Path jar = support.resolve(JAR);
-        writeClientJar(jar);
-        final Path java = javaHome.resolve("bin/java");
+        if (jar.toString().contains(File.pathSeparator))
+        {
+            throw new IOException("cannot install into " + binDirectory.toAbsolutePath() + ": the plugin's jar would be "
+                + jar + ", and a JVM class path cannot name a path holding '" + File.pathSeparator
+                + "' (it separates entries); choose a --bin-dir without one");
+        }
+        Files.createDirectories(support);
+        PluginJar.write(PluginJar.codeSource(), jar);
+        final Path java = javaHome.toAbsolutePath().resolve("bin/java");
         final Path cache = support.resolve(CACHE);
         final boolean cached = train(java, jar, cache, socket);
         final Path plugin = binDirectory.resolve(PLUGIN);
-        writeAtomically(plugin, wrapper(java, jar, cached ? cache : null, socket), "rwxr-xr-x");
+        writeAtomically(plugin, wrapper(java, jar, cached ? cache : null, socket.toAbsolutePath()), "rwxr-xr-x");
         Files.createDirectories(confDirectory);
         final Path config = confDirectory.resolve(CONFIG_FILE);
         writeAtomically(config, conflist(network, node, mtu), "rw-r--r--");
@@ -99,39 +99,27 @@ public final class CniInstaller
             + "  ]\n}\n";
     }
 
+    /**
+     * The plugin script. Each path reaches the JVM as one word, whatever it holds (spaces, quotes,
+     * {@code $}, newlines); in the comment the socket is written JSON-escaped, so a newline in it
+     * cannot end the comment and start a command.
+     */
     static String wrapper(final Path java, final Path jar, final Path cache, final Path socket)
     {
         return "#!/bin/sh\n"
-            + "# podswitch CNI plugin: a thin client of the node agent (podswitch agent) on " + socket + ".\n"
+            + "# podswitch CNI plugin: a thin client of the node agent (podswitch agent) on "
+            + CniVersions.quote(socket.toString()) + ".\n"
             + "# Written by `podswitch cni install`; `podswitch cni uninstall` removes it.\n"
-            + "exec " + java + " -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xss512k -XX:-UsePerfData"
-            + (cache == null ? "" : " -XX:AOTCache=" + cache)
-            + " -Dpodswitch.cni.socket=" + socket + " -cp " + jar + " " + PluginClient.class.getName() + "\n";
+            + "exec " + shellWord(java.toString()) + " -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xss512k -XX:-UsePerfData"
+            + (cache == null ? "" : " " + shellWord("-XX:AOTCache=" + cache))
+            + " " + shellWord("-Dpodswitch.cni.socket=" + socket) + " -cp " + shellWord(jar.toString())
+            + " " + PluginClient.class.getName() + "\n";
     }
 
-    private static void writeClientJar(final Path jar) throws IOException
+    /** {@code text} as one sh word: single-quoted, where nothing is special but {@code '}, written {@code '\''}. */
+    static String shellWord(final String text)
     {
-        final Manifest manifest = new Manifest();
-        manifest.getMainAttributes().put(Attributes.Name.MANIFEST_VERSION, "1.0");
-        final Path temp = jar.resolveSibling(jar.getFileName() + ".tmp");
-        try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(temp), manifest))
-        {
-            for (final Class<?> type : CLIENT_CLASSES)
-            {
-                final String entry = type.getName().replace('.', '/') + ".class";
-                try (InputStream in = type.getClassLoader().getResourceAsStream(entry))
-                {
-                    if (in == null)
-                    {
-                        throw new IOException("cannot find " + entry + " on the class path");
-                    }
-                    out.putNextEntry(new ZipEntry(entry));
-                    in.transferTo(out);
-                    out.closeEntry();
-                }
-            }
-        }
-        move(temp, jar);
+        return "'" + text.replace("'", "'\\''") + "'";
     }
 
     /**
@@ -167,10 +155,5 @@ public final class CniInstaller
         throws IOException
     {
         AtomicFiles.write(file, content.getBytes(StandardCharsets.UTF_8), permissions);
-    }
-
-    private static void move(final Path temp, final Path file) throws IOException
-    {
-        AtomicFiles.move(temp, file);
     }
 }
