@@ -78,35 +78,49 @@ public final class LivePodNetwork implements PodNetwork
                 request.ifName() + " already exists in " + request.netns());
         }
         final Attachment attached;
+        final String name = clusterName(request.containerId(), request.ifName());
         try
         {
-            attached = cluster.addLivePod(clusterName(request.containerId(), request.ifName()), request.node(),
-                request.containerId(), request.ifName(), 0,
-                (node, portId, ip, mac) -> createInterface(request, node, portId, ip, mac));
+            // The pod enters the cluster model (and so every policy's selectors) before its port
+            // carries a frame: a pod unknown to policy would count as not isolated for a moment.
+            attached = cluster.addLivePod(name, request.node(), request.containerId(), request.ifName(), 0,
+                (node, portId, ip, mac) -> registeredBeforeLive(createInterface(request, node, portId, ip, mac),
+                    new Pod(request.podNamespace(), request.podName(), node.name(), ip,
+                        labelsOf(podKey, request.labels()), List.of(), name)));
         }
         catch (final CniError error)
         {
+            unregister(podKey, name);
             throw error;
         }
         catch (final RuntimeException failed)
         {
+            unregister(podKey, name);
             throw new CniError(CniVersions.ATTACH_FAILED, "cannot attach the pod", failed.getMessage());
         }
         final ClusterNode node = attached.node();
-        final CniAttachment attachment = new CniAttachment(request.network(), request.containerId(), request.ifName(),
+        return new CniAttachment(request.network(), request.containerId(), request.ifName(),
             request.netns(), request.podNamespace(), request.podName(), request.labels(), node.name(),
             Ipv4.format(attached.ip()), node.podCidr().prefixLength(), Ipv4.format(node.gatewayIp()),
             LivePod.macText(attached.mac()));
+    }
+
+    /**
+     * Registers the pod in the cluster model — compiled and published to every node — and only
+     * then hands its port back to be attached; if the model refuses, the device goes again.
+     */
+    private TapPort registeredBeforeLive(final TapPort port, final Pod pod)
+    {
         try
         {
-            register(attachment);
+            register(pod);
+            return port;
         }
-        catch (final RuntimeException failed)
+        catch (final RuntimeException refused)
         {
-            detach(attachment);
-            throw new CniError(CniVersions.ATTACH_FAILED, "cannot register the pod", failed.getMessage());
+            removeDevice(port.device());
+            throw refused;
         }
-        return attachment;
     }
 
     private static TapPort createInterface(final AttachRequest request, final ClusterNode node, final int portId,
@@ -167,15 +181,18 @@ public final class LivePodNetwork implements PodNetwork
         }
     }
 
+    /** Labels set through the API on this pod in a previous run win over the runtime's. */
+    private Map<String, String> labelsOf(final String podKey, final Map<String, String> fromRuntime)
+    {
+        return keptLabels.getOrDefault(podKey, fromRuntime);
+    }
+
     /** The pod enters the cluster model (and so NetworkPolicy): compiled and published before this returns. */
-    private void register(final CniAttachment attachment)
+    private void register(final Pod pod)
     {
         try
         {
-            model.apply(new ClusterChange.AddPod(new Pod(attachment.podNamespace(), attachment.podName(),
-                attachment.node(), Ipv4.parse(attachment.ip()),
-                keptLabels.getOrDefault(attachment.podKey(), attachment.labels()), List.of(),
-                clusterName(attachment.containerId(), attachment.ifName()))));
+            model.apply(new ClusterChange.AddPod(pod));
         }
         catch (final ModelException | IOException refused)
         {
@@ -183,9 +200,11 @@ public final class LivePodNetwork implements PodNetwork
         }
     }
 
-    private void unregister(final String podKey)
+    /** Takes the pod out of the model — only if it is this attachment's pod, never a namesake of another kind. */
+    private void unregister(final String podKey, final String attachmentName)
     {
-        if (!model.snapshot().pods().containsKey(podKey))
+        final Pod pod = model.snapshot().pods().get(podKey);
+        if (pod == null || !attachmentName.equals(pod.attachment()))
         {
             return;
         }
@@ -202,7 +221,7 @@ public final class LivePodNetwork implements PodNetwork
     @Override
     public void detach(final CniAttachment attachment)
     {
-        unregister(attachment.podKey());
+        unregister(attachment.podKey(), clusterName(attachment.containerId(), attachment.ifName()));
         final Attachment attached =
             cluster.detach(clusterName(attachment.containerId(), attachment.ifName()));
         if (attached != null && attached.port() instanceof final TapPort port)
@@ -251,27 +270,29 @@ public final class LivePodNetwork implements PodNetwork
         try
         {
             cluster.addLivePod(name, attachment.node(), attachment.containerId(), attachment.ifName(),
-                Ipv4.parse(attachment.ip()), (node, portId, ip, mac) -> new TapPort(portId,
-                    openIn(attachment.netns(), attachment.ifName(), node.datapath().ring().holdsSuperFrames()),
-                    node.datapath().ring().frameCapacity()));
+                Ipv4.parse(attachment.ip()), (node, portId, ip, mac) ->
+                {
+                    final TapPort port = new TapPort(portId, openIn(attachment.netns(), attachment.ifName(),
+                        node.datapath().ring().holdsSuperFrames()), node.datapath().ring().frameCapacity());
+                    try
+                    {
+                        register(new Pod(attachment.podNamespace(), attachment.podName(), node.name(), ip,
+                            labelsOf(attachment.podKey(), attachment.labels()), List.of(), name));
+                        return port;
+                    }
+                    catch (final RuntimeException refused)
+                    {
+                        port.close();
+                        throw refused;
+                    }
+                });
+            return Reattached.YES;
         }
         catch (final RuntimeException busy)
         {
-            // EBUSY (another agent holds the device) or the like: nothing here says the pod is gone.
-            return Reattached.FAILED;
-        }
-        try
-        {
-            register(attachment);
-            return Reattached.YES;
-        }
-        catch (final RuntimeException failed)
-        {
-            final Attachment attached = cluster.detach(name, false);
-            if (attached != null && attached.port() instanceof final TapPort port)
-            {
-                port.close();
-            }
+            // EBUSY (another agent holds the device), or the model refused the pod: nothing here
+            // says the pod is gone, so its lease and record stay for a later run or the runtime's DEL.
+            unregister(attachment.podKey(), name);
             return Reattached.FAILED;
         }
     }
