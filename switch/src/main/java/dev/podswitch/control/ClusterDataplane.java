@@ -14,6 +14,7 @@ import dev.podswitch.ipam.IpamStore;
 import dev.podswitch.ipam.cidr.Ipv4;
 import dev.podswitch.ipam.cidr.Ipv4Cidr;
 import dev.podswitch.ipam.store.InMemoryIpamStore;
+import dev.podswitch.util.Closeables;
 
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
@@ -96,7 +97,7 @@ public final class ClusterDataplane implements AutoCloseable
         }
         catch (final RuntimeException bindFailed)
         {
-            udp.close();
+            Closeables.closeQuietly(udp, bindFailed);
             throw bindFailed;
         }
     }

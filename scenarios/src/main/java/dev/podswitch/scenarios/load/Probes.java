@@ -12,8 +12,8 @@ import java.util.Set;
 /** Protocols and ports as scenarios and container ports write them. */
 final class Probes
 {
-    static final String PROBE_PROTOCOLS = "TCP, UDP, SCTP, ICMP";
-    static final String PORT_PROTOCOLS = "TCP, UDP, SCTP";
+    static final String PORT_PROTOCOLS = String.join(", ", IpProtocol.portedNames());
+    static final String PROBE_PROTOCOLS = PORT_PROTOCOLS + ", " + IpProtocol.ICMP.name();
 
     private Probes()
     {

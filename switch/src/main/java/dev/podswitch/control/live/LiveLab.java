@@ -1,5 +1,7 @@
 package dev.podswitch.control.live;
 
+import dev.podswitch.util.Closeables;
+
 import dev.podswitch.control.Attachment;
 import dev.podswitch.control.ClusterDataplane;
 import dev.podswitch.control.ClusterNode;
@@ -164,7 +166,7 @@ public final class LiveLab implements AutoCloseable
         }
         catch (final RuntimeException | Error failed)
         {
-            device.close();
+            Closeables.closeQuietly(device, failed);
             throw failed;
         }
     }

@@ -56,6 +56,12 @@ public enum IpProtocol
         };
     }
 
+    /** The names of the protocols that carry ports, as NetworkPolicy and scenario files spell them: TCP, UDP, SCTP. */
+    public static java.util.List<String> portedNames()
+    {
+        return java.util.Arrays.stream(values()).filter(IpProtocol::hasPorts).map(Enum::name).toList();
+    }
+
     /** The protocol for an IANA number, or {@code null} when it is none of ours. */
     public static IpProtocol ofNumber(final int number)
     {

@@ -16,7 +16,7 @@ import static dev.podswitch.policy.validation.Decoding.field;
 final class PortDecoder
 {
     private static final List<String> PORT_FIELDS = List.of("protocol", "port", "endPort");
-    private static final List<String> PROTOCOLS = List.of("TCP", "UDP", "SCTP");
+    private static final List<String> PROTOCOLS = IpProtocol.portedNames();
 
     private PortDecoder()
     {

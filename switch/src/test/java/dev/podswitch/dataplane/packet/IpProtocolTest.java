@@ -41,4 +41,10 @@ class IpProtocolTest
         }
         assertEquals(IpProtocol.PORTED_COUNT, indexes.size());
     }
+
+    @Test
+    void shouldNameThePortedProtocolsAsPolicyAndScenariosSpellThem()
+    {
+        org.junit.jupiter.api.Assertions.assertEquals(java.util.List.of("TCP", "UDP", "SCTP"), IpProtocol.portedNames());
+    }
 }

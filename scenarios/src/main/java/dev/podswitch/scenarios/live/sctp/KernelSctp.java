@@ -1,9 +1,10 @@
 package dev.podswitch.scenarios.live.sctp;
 
+import dev.podswitch.util.Closeables;
+
 import dev.podswitch.control.live.NetworkNamespaces;
 import dev.podswitch.dataplane.packet.PacketBytes;
 
-import java.io.Closeable;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -38,22 +39,10 @@ final class KernelSctp implements LiveSctp
         }
         catch (final RuntimeException failed)
         {
-            listeners.forEach(KernelSctp::closeQuietly);
+            listeners.forEach(Closeables::closeQuietly);
             throw failed;
         }
-        return () -> listeners.forEach(KernelSctp::closeQuietly);
-    }
-
-    private static void closeQuietly(final Closeable closeable)
-    {
-        try
-        {
-            closeable.close();
-        }
-        catch (final java.io.IOException ignored)
-        {
-            // Listeners do not fail to close in a way that matters.
-        }
+        return () -> listeners.forEach(Closeables::closeQuietly);
     }
 
     @Override

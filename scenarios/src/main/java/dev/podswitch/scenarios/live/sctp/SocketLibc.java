@@ -1,5 +1,7 @@
 package dev.podswitch.scenarios.live.sctp;
 
+import dev.podswitch.util.Closeables;
+
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
@@ -142,13 +144,18 @@ final class SocketLibc
     /** Closes a descriptor, ignoring the result: nothing useful can be done about a failed close. */
     static void closeQuietly(final int fd)
     {
+        Closeables.closeQuietly(() -> close(fd));
+    }
+
+    private static void close(final int fd) throws Exception
+    {
         try (Arena call = Arena.ofConfined())
         {
             final int ignored = (int)CLOSE.invokeExact(call.allocate(CAPTURE_LAYOUT), fd);
         }
-        catch (final Throwable ignored)
+        catch (final Throwable failed)
         {
-            // Closing cannot fail in a way the caller could act on.
+            throw failed instanceof final Exception exception ? exception : new Exception(failed);
         }
     }
 }
