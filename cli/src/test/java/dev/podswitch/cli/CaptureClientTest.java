@@ -8,7 +8,6 @@ import dev.podswitch.scenarios.live.LiveSupport;
 import dev.podswitch.scenarios.live.LiveProbes;
 import dev.podswitch.scenarios.live.LiveDown;
 
-import dev.podswitch.agent.capture.CaptureQueue;
 import dev.podswitch.cli.CaptureClient;
 
 import dev.podswitch.cli.Main;
@@ -19,14 +18,11 @@ import java.io.ByteArrayOutputStream;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.PrintStream;
-import java.lang.foreign.MemorySegment;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -35,8 +31,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * {@code podswitch capture} without a lab: how it finds the lab (and says why it cannot), the
- * state file's socket entry, and the queue between the pipeline and the socket. No root needed;
- * the capture of a running lab is {@link LiveCaptureRootTest}.
+ * state file's socket entry. No root needed; the capture of a running lab is
+ * {@link LiveCaptureRootTest}, the queue {@code CaptureQueueTest} and the pcap writer
+ * {@code PcapCaptureTest}.
  */
 class CaptureClientTest
 {
@@ -125,73 +122,5 @@ class CaptureClientTest
         final LabStateFile old = LabStateFile.parse("{\"pid\": 7, \"scenario\": \"x.yaml\", \"namespaces\": []}");
         assertNull(old.socket());
         assertEquals(Path.of("/run/podswitch/lab-42.sock"), LabStateFile.socketFor(Path.of("/run/podswitch"), 42));
-    }
-
-    @Test
-    void shouldHandFramesOverInOrderAcrossTheRingsEndAndCountWhatDidNotFit()
-    {
-        final CaptureQueue queue = new CaptureQueue(64 << 10);
-        final List<byte[]> seen = new ArrayList<>();
-        final List<Boolean> directions = new ArrayList<>();
-        final CaptureQueue.RecordHandler collect = (transmitted, ring, offset, length, nowNs, vtep) ->
-        {
-            seen.add(ring.asSlice(offset, length).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE));
-            directions.add(transmitted);
-            assertEquals(transmitted ? 0 : 0x7F000001, vtep);
-            assertEquals(length * 10L, nowNs);
-        };
-        // Frames of varied sizes, drained as they go with a backlog of ten, so the records wrap around
-        // the 64 KiB ring many times.
-        int sent = 0;
-        for (int round = 0; round < 200; round++)
-        {
-            for (int i = 0; i < (round == 0 ? 15 : 5); i++)
-            {
-                final byte[] frame = frame(sent, 60 + (sent * 977) % 1500);
-                if (sent % 2 == 0)
-                {
-                    queue.received(MemorySegment.ofArray(frame), 0, frame.length, 0x7F000001, frame.length * 10L);
-                }
-                else
-                {
-                    queue.transmitted(MemorySegment.ofArray(frame), 0, frame.length, frame.length * 10L);
-                }
-                sent++;
-            }
-            queue.drain(collect, 5);
-        }
-        while (queue.drain(collect, 100) > 0)
-        {
-            // until empty
-        }
-        assertEquals(sent, seen.size());
-        assertEquals(0, queue.dropped());
-        for (int i = 0; i < sent; i++)
-        {
-            assertArrayEquals(frame(i, 60 + (i * 977) % 1500), seen.get(i), "frame " + i);
-            assertEquals(i % 2 == 1, directions.get(i));
-        }
-
-        // Nobody drains: the ring fills, the rest is dropped and counted, never waited for.
-        final byte[] big = frame(1, 9000);
-        for (int i = 0; i < 20; i++)
-        {
-            queue.transmitted(MemorySegment.ofArray(big), 0, big.length, 1);
-        }
-        assertEquals(sent + 20, queue.queued() + queue.dropped());
-        assertTrue(queue.dropped() > 0, "a full ring drops");
-        seen.clear();
-        queue.drain((transmitted, ring, offset, length, nowNs, vtep) -> seen.add(new byte[length]), 100);
-        assertEquals(20 - queue.dropped(), seen.size());
-    }
-
-    private static byte[] frame(final int seed, final int length)
-    {
-        final byte[] frame = new byte[length];
-        for (int i = 0; i < length; i++)
-        {
-            frame[i] = (byte)(seed * 31 + i);
-        }
-        return frame;
     }
 }

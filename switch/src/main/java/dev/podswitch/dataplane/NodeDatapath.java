@@ -3,7 +3,6 @@ package dev.podswitch.dataplane;
 import com.lmax.disruptor.EventPoller;
 import dev.podswitch.dataplane.capture.FrameMirror;
 import dev.podswitch.dataplane.capture.MirroringPort;
-import dev.podswitch.dataplane.capture.PcapWriter;
 import dev.podswitch.dataplane.classify.AntiSpoofCheck;
 import dev.podswitch.dataplane.classify.PolicyEnforcer;
 import dev.podswitch.dataplane.conntrack.ConnectionTracker;
@@ -70,7 +69,7 @@ public final class NodeDatapath implements EventPoller.Handler<Frame>
     private final NodePorts nodePorts = new NodePorts();
     private final PolicyEnforcer policyEnforcer = new PolicyEnforcer(new ConnectionTracker(CONNTRACK_CAPACITY,
         ConntrackTimeouts.DEFAULTS));
-    private volatile PcapWriter captureRequested;
+    private volatile FrameMirror captureRequested;
     /**
      * Commands from other threads, drained at the start of a batch. Lock-free (an empty poll costs a
      * volatile read) and bounded by {@link #COMMAND_QUEUE_LIMIT}: a full queue refuses.
@@ -78,7 +77,7 @@ public final class NodeDatapath implements EventPoller.Handler<Frame>
     private final ConcurrentLinkedQueue<Integer> forgetConnectionsOf = new ConcurrentLinkedQueue<>();
     private final AtomicInteger queuedCommands = new AtomicInteger();
     private static final int COMMAND_QUEUE_LIMIT = 4096;
-    private PcapWriter capture;
+    private FrameMirror capture;
     private FrameMirror[] mirrors;
 
     // Batch-local copies of the published snapshots: read once per batch, never mid-batch.
@@ -147,13 +146,13 @@ public final class NodeDatapath implements EventPoller.Handler<Frame>
     }
 
     /**
-     * Mirrors every frame this node receives — from its pods, hosts and the tunnel (decapsulated),
-     * as it arrived, before any rewrite — to a pcap file, or stops with null. The pipeline thread
-     * writes it from its next batch on; the caller closes a writer it replaced once the node is idle.
+     * Shows {@code mirror} every frame this node receives — from its pods, hosts and the tunnel
+     * (decapsulated), as it arrived, before any rewrite — from the next batch on; null stops it.
+     * The caller completes whatever the mirror writes to once the node is idle.
      */
-    public void capture(final PcapWriter writer)
+    public void capture(final FrameMirror mirror)
     {
-        captureRequested = writer;
+        captureRequested = mirror;
     }
 
     /**
@@ -306,7 +305,7 @@ public final class NodeDatapath implements EventPoller.Handler<Frame>
         counters.received();
         if (capture != null)
         {
-            capture.write(frame.segment(), 0, frame.length(), nowNs);
+            capture.received(frame.segment(), 0, frame.length(), frame.tunnelSourceIp(), nowNs);
         }
         if (mirrors != null && frame.inPortId() < mirrors.length && mirrors[frame.inPortId()] != null)
         {
@@ -336,10 +335,6 @@ public final class NodeDatapath implements EventPoller.Handler<Frame>
             if (handled > 0)
             {
                 flush();
-                if (capture != null)
-                {
-                    capture.flush();
-                }
             }
         }
         finally

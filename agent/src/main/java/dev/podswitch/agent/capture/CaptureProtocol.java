@@ -1,5 +1,7 @@
 package dev.podswitch.agent.capture;
 
+import dev.podswitch.dataplane.capture.CaptureQueue;
+
 /**
  * The wire format between {@code podswitch capture} and the {@code podswitch up} it captures in:
  * one connection per capture on the lab's Unix domain socket ({@code lab-<pid>.sock} next to its
@@ -29,7 +31,7 @@ public final class CaptureProtocol
     /** Longest request or answer line, in bytes: a line longer than this is refused. */
     public static final int MAX_LINE = 4096;
     /** The pcap snap length: frames longer than this are cut (a TCP super-frame is at most 65,5xx bytes). */
-    public static final int SNAPLEN = 262_144;
+    public static final int SNAPLEN = CaptureQueue.SNAPLEN;
     /** How often up sends a statistics record, which also tells it when a client has gone. */
     public static final long STATS_INTERVAL_NS = 1_000_000_000L;
 

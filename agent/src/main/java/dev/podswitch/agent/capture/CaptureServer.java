@@ -2,6 +2,7 @@ package dev.podswitch.agent.capture;
 
 import dev.podswitch.agent.UnixSockets;
 import dev.podswitch.dataplane.NodeDatapath;
+import dev.podswitch.dataplane.capture.CaptureQueue;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -1,5 +1,6 @@
 package dev.podswitch.agent.capture;
 
+import dev.podswitch.dataplane.capture.CaptureQueue;
 import dev.podswitch.dataplane.packet.EthernetFlyweight;
 import dev.podswitch.dataplane.packet.Ipv4Flyweight;
 import dev.podswitch.dataplane.packet.PacketBytes;
@@ -14,7 +15,6 @@ import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
-import java.time.Instant;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
 
@@ -58,8 +58,7 @@ final class CaptureSession
         this.ended = ended;
         // Made on the connection's own thread, which then runs it.
         this.thread = Thread.currentThread();
-        final Instant now = Instant.now();
-        this.epochOffsetNs = now.getEpochSecond() * 1_000_000_000L + now.getNano() - System.nanoTime();
+        this.epochOffsetNs = CaptureQueue.epochOffsetNs();
     }
 
     CaptureQueue queue()
