@@ -39,9 +39,10 @@ import java.util.concurrent.locks.LockSupport;
  * summary at the end; ends on a frame count, a duration, {@link #stop} (Ctrl-C), or when the lab
  * stops — always closing the file cleanly.
  *
- * <p>The thread of {@link #run} reads the socket and copies each frame into the writer's queue.
- * Unlike the lab's pipeline it may wait when that queue is full: the socket then backs up, and the
- * lab's own queue drops and counts ("could not queue").
+ * <p>The thread of {@link #run} reads the socket into one preallocated frame buffer (a record
+ * longer than the protocol's bound ends the capture instead of sizing an allocation) and copies
+ * each frame into the writer's queue. Unlike the lab's pipeline it may wait when that queue is
+ * full: the socket then backs up, and the lab's own queue drops and counts ("could not queue").
  */
 public final class CaptureClient
 {
@@ -66,6 +67,7 @@ public final class CaptureClient
         DURATION("the duration was up"),
         STOPPED("stopped (Ctrl-C or a signal)"),
         LAB_STOPPED("the lab stopped"),
+        UNREADABLE("the lab sent a record this podswitch cannot read"),
         WRITE_FAILED("writing the file failed");
 
         private final String text;
@@ -362,12 +364,14 @@ public final class CaptureClient
 
     /**
      * Reads records into the writer's queue until EOF, an end record, the count, the channel closed
-     * under it, or the writer failing.
+     * under it, a record it cannot read, or the writer failing.
      */
     private void receive(final SocketChannel connected, final PcapCapture writer)
     {
         final DataInputStream in = new DataInputStream(new BufferedInputStream(Channels.newInputStream(connected),
             1 << 16));
+        final byte[] frame = new byte[CaptureProtocol.MAX_FRAME_LENGTH];
+        final MemorySegment frameSegment = MemorySegment.ofArray(frame);
         long queued = 0;
         try
         {
@@ -383,9 +387,9 @@ public final class CaptureClient
                     case CaptureProtocol.FRAME ->
                     {
                         final long epochNs = in.readLong();
-                        final byte[] frame = new byte[in.readInt()];
-                        in.readFully(frame);
-                        if (!queue(writer, MemorySegment.ofArray(frame), frame.length, epochNs))
+                        final int length = boundedLength(in.readInt(), CaptureProtocol.MAX_FRAME_LENGTH, "a frame");
+                        in.readFully(frame, 0, length);
+                        if (!queue(writer, frameSegment, length, epochNs))
                         {
                             return;
                         }
@@ -401,13 +405,18 @@ public final class CaptureClient
                     }
                     case CaptureProtocol.END ->
                     {
-                        final byte[] why = new byte[in.readInt()];
-                        in.readFully(why);
+                        in.skipNBytes(boundedLength(in.readInt(), CaptureProtocol.MAX_LINE, "the end reason"));
                         stop(Ending.LAB_STOPPED);
                     }
-                    default -> throw new IOException("unexpected record type " + type + " from the lab");
+                    default -> throw new UnreadableRecordException("a record of unknown type " + type);
                 }
             }
+        }
+        catch (final UnreadableRecordException unreadable)
+        {
+            err.println("podswitch: capture: the lab sent " + unreadable.getMessage() + "; the capture ends here "
+                + "(are up and capture the same podswitch version?)");
+            ending.compareAndSet(null, Ending.UNREADABLE);
         }
         catch (final EOFException labGone)
         {
@@ -417,6 +426,17 @@ public final class CaptureClient
         {
             // stop() closed the channel (Ctrl-C, duration), or the lab went away.
         }
+    }
+
+    private static int boundedLength(final int length, final int max, final String what)
+        throws UnreadableRecordException
+    {
+        if (length < 0 || length > max)
+        {
+            throw new UnreadableRecordException(what + " of " + length + " bytes, more than the " + max
+                + " the protocol allows");
+        }
+        return length;
     }
 
     /**
@@ -499,6 +519,15 @@ public final class CaptureClient
         catch (final IOException ignored)
         {
             // Closing is all that was wanted.
+        }
+    }
+
+    /** A record the protocol does not allow: the capture ends rather than trust its length or type. */
+    private static final class UnreadableRecordException extends IOException
+    {
+        UnreadableRecordException(final String message)
+        {
+            super(message);
         }
     }
 }

@@ -17,26 +17,41 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.ByteArrayOutputStream;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
+import java.io.IOException;
 import java.io.PrintStream;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * {@code podswitch capture} without a lab: how it finds the lab (and says why it cannot), the
- * state file's socket entry. No root needed; the capture of a running lab is
+ * state file's socket entry, and what it does with records it must not trust (against a fake lab on
+ * a socket of the test's own). No root needed; the capture of a running lab is
  * {@link LiveCaptureRootTest}, the queue {@code CaptureQueueTest} and the pcap writer
  * {@code PcapCaptureTest}.
  */
 class CaptureClientTest
 {
+    private static final long EPOCH_NS = 1_709_294_400_000_000_000L;
+
     @Test
     void shouldSayNoLabIsRunningAndExitTwoWhenTheStateDirectoryHasNoLab(@TempDir final Path directory)
     {
@@ -122,5 +137,66 @@ class CaptureClientTest
         final LabStateFile old = LabStateFile.parse("{\"pid\": 7, \"scenario\": \"x.yaml\", \"namespaces\": []}");
         assertNull(old.socket());
         assertEquals(Path.of("/run/podswitch/lab-42.sock"), LabStateFile.socketFor(Path.of("/run/podswitch"), 42));
+    }
+
+    @Test
+    void shouldEndTheCaptureWithoutSizingAnAllocationByTheLabWhenAFrameRecordIsTooLong(@TempDir final Path directory)
+        throws Exception
+    {
+        // A lab that answers, sends one good frame, then a frame record claiming 1 GiB — and keeps the
+        // connection open: the client must end by itself, neither allocating nor waiting for the gigabyte.
+        final Path socket = directory.resolve("lab.sock");
+        new LabStateFile(ProcessHandle.current().pid(), "fake.yaml", List.of(), socket.toString()).write(directory);
+        final byte[] good = frame(1, 60);
+        try (ServerSocketChannel lab = ServerSocketChannel.open(StandardProtocolFamily.UNIX))
+        {
+            lab.bind(UnixDomainSocketAddress.of(socket));
+            final CompletableFuture<SocketChannel> served = CompletableFuture.supplyAsync(() ->
+            {
+                try
+                {
+                    final SocketChannel connection = lab.accept();
+                    assertEquals(CaptureProtocol.podRequest("default/web"), CaptureServer.readLine(connection));
+                    final ByteBuffer out = ByteBuffer.allocate(256);
+                    out.put("ok psw0 on node-1\n".getBytes(StandardCharsets.UTF_8));
+                    out.put(CaptureProtocol.FRAME).putLong(EPOCH_NS).putInt(good.length).put(good);
+                    out.put(CaptureProtocol.FRAME).putLong(EPOCH_NS).putInt(1 << 30).put(good);
+                    out.flip();
+                    while (out.hasRemaining())
+                    {
+                        connection.write(out);
+                    }
+                    return connection;
+                }
+                catch (final IOException failed)
+                {
+                    throw new java.io.UncheckedIOException(failed);
+                }
+            });
+            final ByteArrayOutputStream err = new ByteArrayOutputStream();
+            final Path file = directory.resolve("web.pcap");
+            final CaptureClient client = new CaptureClient(new CaptureClient.Options(false, "default/web", file, 0, null,
+                directory, null), new PrintStream(err, true, StandardCharsets.UTF_8), false);
+            final CaptureClient.Summary summary = assertTimeoutPreemptively(Duration.ofSeconds(30), client::run);
+            final String text = err.toString(StandardCharsets.UTF_8);
+            assertEquals(CaptureClient.Ending.UNREADABLE, summary.ending(), text);
+            assertTrue(text.contains("the lab sent a frame of 1073741824 bytes, more than the "
+                + CaptureProtocol.MAX_FRAME_LENGTH + " the protocol allows"), text);
+            assertEquals(1, summary.written(), "the good frame before it stays in the file");
+            final byte[] pcap = Files.readAllBytes(file);
+            assertEquals(24 + 16 + good.length, pcap.length, "a complete file: header and one record");
+            assertArrayEquals(good, Arrays.copyOfRange(pcap, 24 + 16, pcap.length));
+            served.get(30, TimeUnit.SECONDS).close();
+        }
+    }
+
+    private static byte[] frame(final int seed, final int length)
+    {
+        final byte[] frame = new byte[length];
+        for (int i = 0; i < length; i++)
+        {
+            frame[i] = (byte)(seed * 31 + i);
+        }
+        return frame;
     }
 }
