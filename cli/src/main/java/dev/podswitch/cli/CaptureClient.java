@@ -2,14 +2,9 @@ package dev.podswitch.cli;
 
 import dev.podswitch.agent.capture.CaptureProtocol;
 import dev.podswitch.agent.capture.CaptureServer;
+import dev.podswitch.dataplane.capture.CaptureQueue;
+import dev.podswitch.scenarios.capture.PcapCapture;
 import dev.podswitch.scenarios.live.LabStateFile;
-
-import org.pcap4j.core.NotOpenException;
-import org.pcap4j.core.PcapDumper;
-import org.pcap4j.core.PcapHandle;
-import org.pcap4j.core.PcapNativeException;
-import org.pcap4j.core.Pcaps;
-import org.pcap4j.packet.namednumber.DataLinkType;
 
 import java.io.BufferedInputStream;
 import java.io.DataInputStream;
@@ -17,6 +12,7 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
+import java.lang.foreign.MemorySegment;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
@@ -25,7 +21,6 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Timestamp;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -34,18 +29,26 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * {@code podswitch capture}: finds the running {@code podswitch up} lab from its state file, asks
  * its capture socket ({@link CaptureServer}) for one port's frames and writes them to a pcap file
- * with pcap4j (libpcap), in the caller's own directory with the caller's own permissions. Prints
- * the frames written every second and a summary at the end; ends on a frame count, a duration,
- * {@link #stop} (Ctrl-C), or when the lab stops — always closing the file cleanly.
+ * through {@link PcapCapture} — the writer {@code run --capture} uses — in the caller's own
+ * directory with the caller's own permissions. Prints the frames written every second and a
+ * summary at the end; ends on a frame count, a duration, {@link #stop} (Ctrl-C), or when the lab
+ * stops — always closing the file cleanly.
+ *
+ * <p>The thread of {@link #run} reads the socket into one preallocated frame buffer (a record
+ * longer than the protocol's bound ends the capture instead of sizing an allocation) and copies
+ * each frame into the writer's queue. Unlike the lab's pipeline it may wait when that queue is
+ * full: the socket then backs up, and the lab's own queue drops and counts ("could not queue").
  */
 public final class CaptureClient
 {
     private static final long PROGRESS_INTERVAL_MS = 1_000;
-    private static final long FLUSH_INTERVAL_NS = 1_000_000_000L;
+    /** How long the reader waits before it offers a frame to a full writer queue again. */
+    private static final long QUEUE_FULL_PARK_NS = 100_000;
 
     /** What to capture and until when; {@code count} 0 and {@code duration} null mean no limit. */
     public record Options(boolean tunnel, String name, Path file, long count, Duration duration, Path stateDirectory,
@@ -63,7 +66,9 @@ public final class CaptureClient
         COUNT("the frame count was reached"),
         DURATION("the duration was up"),
         STOPPED("stopped (Ctrl-C or a signal)"),
-        LAB_STOPPED("the lab stopped");
+        LAB_STOPPED("the lab stopped"),
+        UNREADABLE("the lab sent a record this podswitch cannot read"),
+        WRITE_FAILED("writing the file failed");
 
         private final String text;
 
@@ -102,9 +107,9 @@ public final class CaptureClient
     private final CountDownLatch capturing = new CountDownLatch(1);
     private final CountDownLatch done = new CountDownLatch(1);
     private final AtomicReference<Ending> ending = new AtomicReference<>();
-    private final AtomicLong written = new AtomicLong();
     private final AtomicLong notQueued = new AtomicLong();
     private volatile SocketChannel channel;
+    private volatile PcapCapture capture;
     private volatile boolean started;
 
     public CaptureClient(final Options options, final PrintStream err, final boolean terminal)
@@ -147,7 +152,8 @@ public final class CaptureClient
     /** Frames written to the file so far. */
     public long written()
     {
-        return written.get();
+        final PcapCapture writing = capture;
+        return writing == null ? 0 : writing.written();
     }
 
     public boolean awaitDone(final long timeout, final TimeUnit unit) throws InterruptedException
@@ -186,28 +192,18 @@ public final class CaptureClient
             closeQuietly(connected);
             throw failed;
         }
-        final PcapHandle handle;
-        final PcapDumper dumper;
+        final PcapCapture writer;
         try
         {
-            handle = Pcaps.openDead(DataLinkType.EN10MB, CaptureProtocol.SNAPLEN);
+            // The records carry epoch time already: no clock offset.
+            writer = PcapCapture.start(options.file(), new CaptureQueue(), 0);
         }
-        catch (final PcapNativeException | LinkageError | RuntimeException missing)
+        catch (final IOException failed)
         {
             closeQuietly(connected);
-            throw new CaptureException("cannot load libpcap to write the pcap file (install it: apt-get install "
-                + "libpcap0.8): " + missing.getMessage(), missing);
+            throw new CaptureException(failed.getMessage(), failed);
         }
-        try
-        {
-            dumper = handle.dumpOpen(options.file().toString());
-        }
-        catch (final PcapNativeException | NotOpenException failed)
-        {
-            handle.close();
-            closeQuietly(connected);
-            throw new CaptureException("cannot write " + options.file() + ": " + failed.getMessage(), failed);
-        }
+        capture = writer;
         err.println("podswitch: capturing " + options.target() + " (port " + port + ") into " + options.file()
             + (options.count() > 0 ? ", " + options.count() + " frames" : "")
             + (options.duration() != null ? ", for " + seconds(options.duration()) : "")
@@ -217,7 +213,7 @@ public final class CaptureClient
         final Thread progress = Thread.ofPlatform().daemon(true).name("psw-capture-progress").start(this::progress);
         try
         {
-            receive(connected, dumper);
+            receive(connected, writer);
         }
         finally
         {
@@ -234,16 +230,15 @@ public final class CaptureClient
             }
             try
             {
-                dumper.flush();
+                writer.close();
             }
-            catch (final PcapNativeException | NotOpenException ignored)
+            catch (final IOException writeFailed)
             {
-                // close() below flushes too.
+                err.println("podswitch: capture: " + writeFailed.getMessage());
+                ending.set(Ending.WRITE_FAILED);
             }
-            dumper.close();
-            handle.close();
         }
-        final Summary summary = new Summary(options.target(), port, options.file(), written.get(), notQueued.get(),
+        final Summary summary = new Summary(options.target(), port, options.file(), writer.written(), notQueued.get(),
             ending.get());
         if (terminal)
         {
@@ -367,12 +362,17 @@ public final class CaptureClient
         return answer.substring(CaptureProtocol.OK.length() + 1);
     }
 
-    /** Reads records until EOF, an end record, the count, or the channel closed under it. */
-    private void receive(final SocketChannel connected, final PcapDumper dumper)
+    /**
+     * Reads records into the writer's queue until EOF, an end record, the count, the channel closed
+     * under it, a record it cannot read, or the writer failing.
+     */
+    private void receive(final SocketChannel connected, final PcapCapture writer)
     {
         final DataInputStream in = new DataInputStream(new BufferedInputStream(Channels.newInputStream(connected),
             1 << 16));
-        long lastFlush = System.nanoTime();
+        final byte[] frame = new byte[CaptureProtocol.MAX_FRAME_LENGTH];
+        final MemorySegment frameSegment = MemorySegment.ofArray(frame);
+        long queued = 0;
         try
         {
             while (ending.get() == null)
@@ -387,10 +387,13 @@ public final class CaptureClient
                     case CaptureProtocol.FRAME ->
                     {
                         final long epochNs = in.readLong();
-                        final byte[] frame = new byte[in.readInt()];
-                        in.readFully(frame);
-                        dumper.dumpRaw(frame, timestamp(epochNs));
-                        if (written.incrementAndGet() == options.count())
+                        final int length = boundedLength(in.readInt(), CaptureProtocol.MAX_FRAME_LENGTH, "a frame");
+                        in.readFully(frame, 0, length);
+                        if (!queue(writer, frameSegment, length, epochNs))
+                        {
+                            return;
+                        }
+                        if (++queued == options.count())
                         {
                             stop(Ending.COUNT);
                         }
@@ -402,18 +405,18 @@ public final class CaptureClient
                     }
                     case CaptureProtocol.END ->
                     {
-                        final byte[] why = new byte[in.readInt()];
-                        in.readFully(why);
+                        in.skipNBytes(boundedLength(in.readInt(), CaptureProtocol.MAX_LINE, "the end reason"));
                         stop(Ending.LAB_STOPPED);
                     }
-                    default -> throw new IOException("unexpected record type " + type + " from the lab");
-                }
-                if (System.nanoTime() - lastFlush >= FLUSH_INTERVAL_NS)
-                {
-                    dumper.flush();
-                    lastFlush = System.nanoTime();
+                    default -> throw new UnreadableRecordException("a record of unknown type " + type);
                 }
             }
+        }
+        catch (final UnreadableRecordException unreadable)
+        {
+            err.println("podswitch: capture: the lab sent " + unreadable.getMessage() + "; the capture ends here "
+                + "(are up and capture the same podswitch version?)");
+            ending.compareAndSet(null, Ending.UNREADABLE);
         }
         catch (final EOFException labGone)
         {
@@ -423,11 +426,39 @@ public final class CaptureClient
         {
             // stop() closed the channel (Ctrl-C, duration), or the lab went away.
         }
-        catch (final NotOpenException | PcapNativeException writeFailed)
+    }
+
+    private static int boundedLength(final int length, final int max, final String what)
+        throws UnreadableRecordException
+    {
+        if (length < 0 || length > max)
         {
-            err.println("podswitch: capture: writing " + options.file() + " failed: " + writeFailed.getMessage());
-            ending.compareAndSet(null, Ending.STOPPED);
+            throw new UnreadableRecordException(what + " of " + length + " bytes, more than the " + max
+                + " the protocol allows");
         }
+        return length;
+    }
+
+    /**
+     * Copies a frame into the writer's queue, waiting while it is full (the writer catches up;
+     * meanwhile the socket backs up). False when the writer stopped on an error or the capture ends.
+     */
+    private boolean queue(final PcapCapture writer, final MemorySegment frame, final int length, final long epochNs)
+    {
+        while (!writer.queue().offer(false, frame, 0, length, 0, epochNs))
+        {
+            if (!writer.isWriting())
+            {
+                ending.compareAndSet(null, Ending.WRITE_FAILED);
+                return false;
+            }
+            if (ending.get() != null)
+            {
+                return false;
+            }
+            LockSupport.parkNanos(QUEUE_FULL_PARK_NS);
+        }
+        return true;
     }
 
     /** Prints the count every second; ends the capture when the duration is up. */
@@ -454,7 +485,7 @@ public final class CaptureClient
             if (ending.get() == null)
             {
                 final long missing = notQueued.get();
-                final String text = "podswitch: capture: " + written.get() + " frames written"
+                final String text = "podswitch: capture: " + written() + " frames written"
                     + (missing > 0 ? ", " + missing + " the switch could not queue" : "");
                 if (terminal)
                 {
@@ -467,13 +498,6 @@ public final class CaptureClient
                 err.flush();
             }
         }
-    }
-
-    private static Timestamp timestamp(final long epochNs)
-    {
-        final Timestamp timestamp = new Timestamp(Math.floorDiv(epochNs, 1_000_000L));
-        timestamp.setNanos((int)Math.floorMod(epochNs, 1_000_000_000L));
-        return timestamp;
     }
 
     private static String seconds(final Duration duration)
@@ -495,6 +519,15 @@ public final class CaptureClient
         catch (final IOException ignored)
         {
             // Closing is all that was wanted.
+        }
+    }
+
+    /** A record the protocol does not allow: the capture ends rather than trust its length or type. */
+    private static final class UnreadableRecordException extends IOException
+    {
+        UnreadableRecordException(final String message)
+        {
+            super(message);
         }
     }
 }

@@ -168,7 +168,7 @@ public final class RunCommand implements Callable<Integer>
                     : new ScenarioRunner(chosen, threads, idleMode, listener);
                 if (captureDirectory != null)
                 {
-                    runner.capturingTo(captureDirectory);
+                    runner.capturingTo(captureDirectory, err);
                 }
                 final ScenarioResult result = runner.run(scenario);
                 results.add(result);

@@ -8,7 +8,6 @@ import dev.podswitch.scenarios.live.LiveSupport;
 import dev.podswitch.scenarios.live.LiveProbes;
 import dev.podswitch.scenarios.live.LiveDown;
 
-import dev.podswitch.agent.capture.CaptureQueue;
 import dev.podswitch.cli.CaptureClient;
 
 import dev.podswitch.cli.Main;
@@ -18,28 +17,41 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.ByteArrayOutputStream;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
+import java.io.IOException;
 import java.io.PrintStream;
-import java.lang.foreign.MemorySegment;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
+import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * {@code podswitch capture} without a lab: how it finds the lab (and says why it cannot), the
- * state file's socket entry, and the queue between the pipeline and the socket. No root needed;
- * the capture of a running lab is {@link LiveCaptureRootTest}.
+ * state file's socket entry, and what it does with records it must not trust (against a fake lab on
+ * a socket of the test's own). No root needed; the capture of a running lab is
+ * {@link LiveCaptureRootTest}, the queue {@code CaptureQueueTest} and the pcap writer
+ * {@code PcapCaptureTest}.
  */
 class CaptureClientTest
 {
+    private static final long EPOCH_NS = 1_709_294_400_000_000_000L;
+
     @Test
     void shouldSayNoLabIsRunningAndExitTwoWhenTheStateDirectoryHasNoLab(@TempDir final Path directory)
     {
@@ -128,61 +140,54 @@ class CaptureClientTest
     }
 
     @Test
-    void shouldHandFramesOverInOrderAcrossTheRingsEndAndCountWhatDidNotFit()
+    void shouldEndTheCaptureWithoutSizingAnAllocationByTheLabWhenAFrameRecordIsTooLong(@TempDir final Path directory)
+        throws Exception
     {
-        final CaptureQueue queue = new CaptureQueue(64 << 10);
-        final List<byte[]> seen = new ArrayList<>();
-        final List<Boolean> directions = new ArrayList<>();
-        final CaptureQueue.RecordHandler collect = (transmitted, ring, offset, length, nowNs, vtep) ->
+        // A lab that answers, sends one good frame, then a frame record claiming 1 GiB — and keeps the
+        // connection open: the client must end by itself, neither allocating nor waiting for the gigabyte.
+        final Path socket = directory.resolve("lab.sock");
+        new LabStateFile(ProcessHandle.current().pid(), "fake.yaml", List.of(), socket.toString()).write(directory);
+        final byte[] good = frame(1, 60);
+        try (ServerSocketChannel lab = ServerSocketChannel.open(StandardProtocolFamily.UNIX))
         {
-            seen.add(ring.asSlice(offset, length).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE));
-            directions.add(transmitted);
-            assertEquals(transmitted ? 0 : 0x7F000001, vtep);
-            assertEquals(length * 10L, nowNs);
-        };
-        // Frames of varied sizes, drained as they go with a backlog of ten, so the records wrap around
-        // the 64 KiB ring many times.
-        int sent = 0;
-        for (int round = 0; round < 200; round++)
-        {
-            for (int i = 0; i < (round == 0 ? 15 : 5); i++)
+            lab.bind(UnixDomainSocketAddress.of(socket));
+            final CompletableFuture<SocketChannel> served = CompletableFuture.supplyAsync(() ->
             {
-                final byte[] frame = frame(sent, 60 + (sent * 977) % 1500);
-                if (sent % 2 == 0)
+                try
                 {
-                    queue.received(MemorySegment.ofArray(frame), 0, frame.length, 0x7F000001, frame.length * 10L);
+                    final SocketChannel connection = lab.accept();
+                    assertEquals(CaptureProtocol.podRequest("default/web"), CaptureServer.readLine(connection));
+                    final ByteBuffer out = ByteBuffer.allocate(256);
+                    out.put("ok psw0 on node-1\n".getBytes(StandardCharsets.UTF_8));
+                    out.put(CaptureProtocol.FRAME).putLong(EPOCH_NS).putInt(good.length).put(good);
+                    out.put(CaptureProtocol.FRAME).putLong(EPOCH_NS).putInt(1 << 30).put(good);
+                    out.flip();
+                    while (out.hasRemaining())
+                    {
+                        connection.write(out);
+                    }
+                    return connection;
                 }
-                else
+                catch (final IOException failed)
                 {
-                    queue.transmitted(MemorySegment.ofArray(frame), 0, frame.length, frame.length * 10L);
+                    throw new java.io.UncheckedIOException(failed);
                 }
-                sent++;
-            }
-            queue.drain(collect, 5);
+            });
+            final ByteArrayOutputStream err = new ByteArrayOutputStream();
+            final Path file = directory.resolve("web.pcap");
+            final CaptureClient client = new CaptureClient(new CaptureClient.Options(false, "default/web", file, 0, null,
+                directory, null), new PrintStream(err, true, StandardCharsets.UTF_8), false);
+            final CaptureClient.Summary summary = assertTimeoutPreemptively(Duration.ofSeconds(30), client::run);
+            final String text = err.toString(StandardCharsets.UTF_8);
+            assertEquals(CaptureClient.Ending.UNREADABLE, summary.ending(), text);
+            assertTrue(text.contains("the lab sent a frame of 1073741824 bytes, more than the "
+                + CaptureProtocol.MAX_FRAME_LENGTH + " the protocol allows"), text);
+            assertEquals(1, summary.written(), "the good frame before it stays in the file");
+            final byte[] pcap = Files.readAllBytes(file);
+            assertEquals(24 + 16 + good.length, pcap.length, "a complete file: header and one record");
+            assertArrayEquals(good, Arrays.copyOfRange(pcap, 24 + 16, pcap.length));
+            served.get(30, TimeUnit.SECONDS).close();
         }
-        while (queue.drain(collect, 100) > 0)
-        {
-            // until empty
-        }
-        assertEquals(sent, seen.size());
-        assertEquals(0, queue.dropped());
-        for (int i = 0; i < sent; i++)
-        {
-            assertArrayEquals(frame(i, 60 + (i * 977) % 1500), seen.get(i), "frame " + i);
-            assertEquals(i % 2 == 1, directions.get(i));
-        }
-
-        // Nobody drains: the ring fills, the rest is dropped and counted, never waited for.
-        final byte[] big = frame(1, 9000);
-        for (int i = 0; i < 20; i++)
-        {
-            queue.transmitted(MemorySegment.ofArray(big), 0, big.length, 1);
-        }
-        assertEquals(sent + 20, queue.queued() + queue.dropped());
-        assertTrue(queue.dropped() > 0, "a full ring drops");
-        seen.clear();
-        queue.drain((transmitted, ring, offset, length, nowNs, vtep) -> seen.add(new byte[length]), 100);
-        assertEquals(20 - queue.dropped(), seen.size());
     }
 
     private static byte[] frame(final int seed, final int length)

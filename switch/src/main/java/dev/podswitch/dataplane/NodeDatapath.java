@@ -2,7 +2,6 @@ package dev.podswitch.dataplane;
 
 import com.lmax.disruptor.EventPoller;
 import dev.podswitch.dataplane.capture.FrameMirror;
-import dev.podswitch.dataplane.capture.PcapWriter;
 import dev.podswitch.dataplane.classify.PolicyTable;
 import dev.podswitch.dataplane.conntrack.ConnectionTracker;
 import dev.podswitch.dataplane.conntrack.ConntrackTimeouts;
@@ -55,7 +54,7 @@ public final class NodeDatapath implements EventPoller.Handler<Frame>
     private final TunnelPort tunnel;
     private final NodePipeline pipeline;
     private final NodePorts nodePorts = new NodePorts();
-    private volatile PcapWriter captureRequested;
+    private volatile FrameMirror captureRequested;
     /**
      * Commands from other threads, drained at the start of a batch. Lock-free (an empty poll costs a
      * volatile read) and bounded by {@link #COMMAND_QUEUE_LIMIT}: a full queue refuses.
@@ -126,13 +125,13 @@ public final class NodeDatapath implements EventPoller.Handler<Frame>
     }
 
     /**
-     * Mirrors every frame this node receives — from its pods, hosts and the tunnel (decapsulated),
-     * as it arrived, before any rewrite — to a pcap file, or stops with null. The pipeline thread
-     * writes it from its next batch on; the caller closes a writer it replaced once the node is idle.
+     * Shows {@code mirror} every frame this node receives — from its pods, hosts and the tunnel
+     * (decapsulated), as it arrived, before any rewrite — from the next batch on; null stops it.
+     * The caller completes whatever the mirror writes to once the node is idle.
      */
-    public void capture(final PcapWriter writer)
+    public void capture(final FrameMirror mirror)
     {
-        captureRequested = writer;
+        captureRequested = mirror;
     }
 
     /**

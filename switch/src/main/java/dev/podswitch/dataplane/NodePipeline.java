@@ -2,7 +2,6 @@ package dev.podswitch.dataplane;
 
 import dev.podswitch.dataplane.capture.FrameMirror;
 import dev.podswitch.dataplane.capture.MirroringPort;
-import dev.podswitch.dataplane.capture.PcapWriter;
 import dev.podswitch.dataplane.classify.AntiSpoofCheck;
 import dev.podswitch.dataplane.classify.PolicyEnforcer;
 import dev.podswitch.dataplane.classify.PolicyTable;
@@ -52,7 +51,7 @@ final class NodePipeline
     private PolicyTable policy;
     private Port[] ports;
     private FrameMirror[] mirrors;
-    private PcapWriter capture;
+    private FrameMirror capture;
     private long nowNs;
 
     NodePipeline(final DatapathCounters counters, final DistinctErrorLog errors, final TunnelPort tunnel,
@@ -77,7 +76,7 @@ final class NodePipeline
 
     /** Starts a batch with what it may use; mirrors and the tunnel learn the batch's clock for their timestamps. */
     void begin(final ForwardingTable table, final PolicyTable policy, final Port[] ports, final FrameMirror[] mirrors,
-        final PcapWriter capture, final long nowNs)
+        final FrameMirror capture, final long nowNs)
     {
         this.table = table;
         this.policy = policy;
@@ -107,7 +106,7 @@ final class NodePipeline
         counters.received();
         if (capture != null)
         {
-            capture.write(frame.segment(), 0, frame.length(), nowNs);
+            capture.received(frame.segment(), 0, frame.length(), frame.tunnelSourceIp(), nowNs);
         }
         if (mirrors != null && frame.inPortId() < mirrors.length && mirrors[frame.inPortId()] != null)
         {
@@ -137,10 +136,6 @@ final class NodePipeline
             if (handled > 0)
             {
                 flush();
-                if (capture != null)
-                {
-                    capture.flush();
-                }
             }
         }
         finally

@@ -1,5 +1,7 @@
 package dev.podswitch.agent.capture;
 
+import dev.podswitch.dataplane.capture.CaptureQueue;
+
 /**
  * The wire format between {@code podswitch capture} and the {@code podswitch up} it captures in:
  * one connection per capture on the lab's Unix domain socket ({@code lab-<pid>.sock} next to its
@@ -9,9 +11,9 @@ package dev.podswitch.agent.capture;
  * client → up:  one line (UTF-8, LF):  capture pod NS/POD  |  capture tunnel NODE
  * up → client:  one line:              ok PORT on NODE      |  error WHY
  * then, after ok, binary records (big-endian) until either side closes:
- *   'F' i64 epoch-nanoseconds  i32 length  byte[length]   a frame, a whole Ethernet frame
+ *   'F' i64 epoch-nanoseconds  i32 length  byte[length]   a whole Ethernet frame, length <= MAX_FRAME_LENGTH
  *   'S' i64 frames-queued      i64 frames-not-queued        every second (also a heartbeat)
- *   'E' i32 length  byte[length] (UTF-8)                     the lab is stopping: why; then EOF
+ *   'E' i32 length  byte[length] (UTF-8)                     the lab is stopping: why (<= MAX_LINE bytes); then EOF
  * </pre>
  */
 public final class CaptureProtocol
@@ -26,10 +28,13 @@ public final class CaptureProtocol
     public static final byte STATS = 'S';
     public static final byte END = 'E';
 
-    /** Longest request or answer line, in bytes: a line longer than this is refused. */
+    /** Longest request or answer line, and longest end reason, in bytes: a longer one is refused. */
     public static final int MAX_LINE = 4096;
-    /** The pcap snap length: frames longer than this are cut (a TCP super-frame is at most 65,5xx bytes). */
-    public static final int SNAPLEN = 262_144;
+    /**
+     * The longest frame a frame record carries (the pcap snap length: longer frames are cut; a TCP
+     * super-frame is at most 65,5xx bytes). A client refuses a longer record rather than allocate for it.
+     */
+    public static final int MAX_FRAME_LENGTH = CaptureQueue.SNAPLEN;
     /** How often up sends a statistics record, which also tells it when a client has gone. */
     public static final long STATS_INTERVAL_NS = 1_000_000_000L;
 

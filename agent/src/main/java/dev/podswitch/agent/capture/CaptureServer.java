@@ -2,6 +2,7 @@ package dev.podswitch.agent.capture;
 
 import dev.podswitch.agent.UnixSockets;
 import dev.podswitch.dataplane.NodeDatapath;
+import dev.podswitch.dataplane.capture.CaptureQueue;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -29,13 +30,18 @@ import java.util.concurrent.locks.LockSupport;
  * ({@link CaptureProtocol}). Each accepted capture installs a {@link CaptureQueue} as the port's
  * mirror on its node ({@link NodeDatapath#mirror}) and runs a thread that drains the queue into
  * the connection ({@link CaptureSession}); the capture ends — and the mirror is removed — when
- * the client closes the connection or the lab stops. This class owns the socket, the requests and
- * the one-capture-per-port bookkeeping.
+ * the client closes the connection or the lab stops. This class owns the socket, the requests,
+ * the one-capture-per-port bookkeeping and the cap on connections ({@link #MAX_CONNECTIONS}), which
+ * its acceptor thread checks before it starts a connection's thread.
  */
 public final class CaptureServer implements AutoCloseable
 {
-    /** Captures at once; a further client is refused (each holds a ring of {@link CaptureQueue#DEFAULT_CAPACITY}). */
-    static final int MAX_SESSIONS = 16;
+    /**
+     * Connections at once, asking for a capture or capturing: each has a thread, and a capture a ring
+     * of {@link CaptureQueue#DEFAULT_CAPACITY}. The acceptor refuses a further one itself, before any
+     * thread is started for it, so a burst of connections cannot make threads without bound.
+     */
+    static final int MAX_CONNECTIONS = 16;
     private static final long REQUEST_TIMEOUT_S = 10;
     private static final long SESSION_JOIN_MS = 3_000;
     private static final long BUSY_WAIT_NS = 1_000_000_000L;
@@ -52,6 +58,8 @@ public final class CaptureServer implements AutoCloseable
     private final Map<String, Target> tunnels;
     private final Set<String> capturedPorts = new HashSet<>();
     private final List<CaptureSession> sessions = new ArrayList<>();
+    /** Accepted and not yet ended, each with its thread: at most {@link #MAX_CONNECTIONS}. Guarded by this. */
+    private int connections;
     private final ScheduledExecutorService timer;
     private final Thread acceptor;
     private volatile boolean closed;
@@ -118,12 +126,66 @@ public final class CaptureServer implements AutoCloseable
                 LockSupport.parkNanos(10_000_000);
                 continue;
             }
-            Thread.ofPlatform().daemon(true).name("psw-capture-client").start(() -> serve(client));
+            if (!admit())
+            {
+                // Answered from here: the socket's send buffer is empty, so one short line cannot block.
+                answer(client, CaptureProtocol.ERROR + " " + tooMany());
+                closeQuietly(client);
+                continue;
+            }
+            try
+            {
+                Thread.ofPlatform().daemon(true).name("psw-capture-client").start(() -> serve(client));
+            }
+            catch (final RuntimeException | OutOfMemoryError noThread)
+            {
+                release();
+                closeQuietly(client);
+            }
         }
     }
 
-    /** One connection: read the request, answer, then stream until either side ends it. */
+    private synchronized boolean admit()
+    {
+        if (connections >= MAX_CONNECTIONS)
+        {
+            return false;
+        }
+        connections++;
+        return true;
+    }
+
+    private synchronized void release()
+    {
+        connections--;
+    }
+
+    /** How many connections hold a slot now (tests). */
+    synchronized int connections()
+    {
+        return connections;
+    }
+
+    private static String tooMany()
+    {
+        return "too many captures at once (at most " + MAX_CONNECTIONS + ", counting connections still asking); "
+            + "stop one and try again";
+    }
+
+    /** One admitted connection: read the request, answer, then stream until either side ends it. */
     private void serve(final SocketChannel client)
+    {
+        try
+        {
+            serveAdmitted(client);
+        }
+        finally
+        {
+            release();
+        }
+    }
+
+    private void serveAdmitted(final SocketChannel client)
     {
         final ScheduledFuture<?> timeout = timer.schedule(() -> closeQuietly(client), REQUEST_TIMEOUT_S, TimeUnit.SECONDS);
         final String request;
@@ -197,10 +259,6 @@ public final class CaptureServer implements AutoCloseable
             {
                 throw new RequestException(target.label() + " is being captured already (one capture per port at a "
                     + "time; stop the other capture first)");
-            }
-            if (sessions.size() >= MAX_SESSIONS)
-            {
-                throw new RequestException("too many captures at once (at most " + MAX_SESSIONS + ")");
             }
             final CaptureSession session = new CaptureSession(target, key, client, this::ended);
             capturedPorts.add(key);

@@ -1,5 +1,6 @@
 package dev.podswitch.agent.capture;
 
+import dev.podswitch.dataplane.capture.CaptureQueue;
 import dev.podswitch.dataplane.packet.EthernetFlyweight;
 import dev.podswitch.dataplane.packet.Ipv4Flyweight;
 import dev.podswitch.dataplane.packet.PacketBytes;
@@ -14,7 +15,6 @@ import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
-import java.time.Instant;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
 
@@ -27,7 +27,7 @@ import java.util.function.Consumer;
  */
 final class CaptureSession
 {
-    private static final int OUT_BUFFER = 2 * CaptureProtocol.SNAPLEN;
+    private static final int OUT_BUFFER = 2 * CaptureProtocol.MAX_FRAME_LENGTH;
     private static final int DRAIN_LIMIT = 256;
     private static final long IDLE_PARK_NS = 1_000_000;
     private static final int FRAME_RECORD_HEADER = 1 + Long.BYTES + Integer.BYTES;
@@ -58,8 +58,7 @@ final class CaptureSession
         this.ended = ended;
         // Made on the connection's own thread, which then runs it.
         this.thread = Thread.currentThread();
-        final Instant now = Instant.now();
-        this.epochOffsetNs = now.getEpochSecond() * 1_000_000_000L + now.getNano() - System.nanoTime();
+        this.epochOffsetNs = CaptureQueue.epochOffsetNs();
     }
 
     CaptureQueue queue()
@@ -127,8 +126,9 @@ final class CaptureSession
             }
             putStats();
             final byte[] why = stopReason.getBytes(StandardCharsets.UTF_8);
-            ensureRoom(1 + Integer.BYTES + why.length);
-            out.put(CaptureProtocol.END).putInt(why.length).put(why);
+            final int whyLength = Math.min(why.length, CaptureProtocol.MAX_LINE);
+            ensureRoom(1 + Integer.BYTES + whyLength);
+            out.put(CaptureProtocol.END).putInt(whyLength).put(why, 0, whyLength);
             flush();
         }
         catch (final IOException | UncheckedIOException clientGone)
@@ -165,7 +165,11 @@ final class CaptureSession
         final long nowNs, final int tunnelSourceIp)
     {
         final boolean outerMissing = target.tunnel() && !transmitted;
-        final int frameLength = length + (outerMissing ? VxlanOuterHeaders.LENGTH : 0);
+        // The outer headers put back count against the snap length too: the record stays within the
+        // protocol's bound (the cut is at the end; the outer lengths still tell the whole frame's).
+        final int captured = outerMissing ? Math.min(length, CaptureProtocol.MAX_FRAME_LENGTH - VxlanOuterHeaders.LENGTH)
+            : length;
+        final int frameLength = captured + (outerMissing ? VxlanOuterHeaders.LENGTH : 0);
         try
         {
             ensureRoom(FRAME_RECORD_HEADER + frameLength);
@@ -180,8 +184,8 @@ final class CaptureSession
             writeOuterHeaders(ring, offset, length, tunnelSourceIp);
             out.put(outerHeaders.asByteBuffer());
         }
-        MemorySegment.copy(ring, offset, outSegment, out.position(), length);
-        out.position(out.position() + length);
+        MemorySegment.copy(ring, offset, outSegment, out.position(), captured);
+        out.position(out.position() + captured);
     }
 
     /** Outer headers as the sending VTEP built them, around an inner frame the node received. */

@@ -1,9 +1,11 @@
 package dev.podswitch.scenarios.run;
 
 import dev.podswitch.control.ClusterNode;
-import dev.podswitch.dataplane.capture.PcapWriter;
+import dev.podswitch.dataplane.capture.CaptureQueue;
+import dev.podswitch.scenarios.capture.PcapCapture;
 
 import java.io.IOException;
+import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,27 +16,32 @@ import java.util.List;
  * {@code run --capture DIR}: one pcap file per node, {@code <scenario>.<node>.pcap}, holding every
  * frame that node received — pods' and hosts' frames, and the tunnel's decapsulated ones — as it
  * arrived. Wireshark and tshark read them; a probe that was denied shows up on the node that
- * dropped it and nowhere after.
+ * dropped it and nowhere after. Each node mirrors into a {@link CaptureQueue} that a
+ * {@link PcapCapture} writes out, as {@code podswitch capture} does: when the writer falls behind,
+ * the node drops the copy (never the frame, never waiting), and the run says which file misses how many.
  */
 final class NodeCaptures implements AutoCloseable
 {
     private final Lab lab;
-    private final List<PcapWriter> writers = new ArrayList<>();
-    private final List<Path> files = new ArrayList<>();
+    private final PrintStream warnings;
+    private final List<PcapCapture> captures = new ArrayList<>();
 
-    NodeCaptures(final Lab lab, final Path directory, final String scenarioStem)
+    /** @param warnings where to say a file misses frames. */
+    NodeCaptures(final Lab lab, final Path directory, final String scenarioStem, final PrintStream warnings)
     {
         this.lab = lab;
+        this.warnings = warnings;
         try
         {
             Files.createDirectories(directory);
+            // One clock offset for every file, so the nodes' captures line up frame by frame.
+            final long epochOffsetNs = CaptureQueue.epochOffsetNs();
             for (final ClusterNode node : lab.cluster().nodes().values())
             {
                 final Path file = directory.resolve(scenarioStem + "." + node.name() + ".pcap");
-                final PcapWriter writer = new PcapWriter(file);
-                writers.add(writer);
-                files.add(file);
-                node.datapath().capture(writer);
+                final PcapCapture capture = PcapCapture.start(file, new CaptureQueue(), epochOffsetNs);
+                captures.add(capture);
+                node.datapath().capture(capture.queue());
             }
         }
         catch (final IOException failed)
@@ -44,12 +51,7 @@ final class NodeCaptures implements AutoCloseable
         }
     }
 
-    List<Path> files()
-    {
-        return List.copyOf(files);
-    }
-
-    /** Called when the cluster is idle: nodes stop capturing, then the files are completed. */
+    /** Called when the cluster is idle: nodes stop mirroring, then every file is completed. */
     @Override
     public void close()
     {
@@ -57,16 +59,28 @@ final class NodeCaptures implements AutoCloseable
         {
             node.datapath().capture(null);
         }
-        for (final PcapWriter writer : writers)
+        IOException firstFailure = null;
+        for (final PcapCapture capture : captures)
         {
             try
             {
-                writer.close();
+                capture.close();
             }
             catch (final IOException failed)
             {
-                throw new UncheckedIOException(failed);
+                firstFailure = firstFailure == null ? failed : firstFailure;
             }
+            final long dropped = capture.queue().dropped();
+            if (dropped > 0)
+            {
+                warnings.println("podswitch: " + capture.file() + " misses " + dropped + " of the "
+                    + (capture.queue().queued() + dropped) + " frames its node received: the pcap writer fell "
+                    + "behind, and the switch drops a copy rather than wait");
+            }
+        }
+        if (firstFailure != null)
+        {
+            throw new UncheckedIOException(firstFailure);
         }
     }
 }

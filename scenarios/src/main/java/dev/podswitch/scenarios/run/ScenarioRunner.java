@@ -23,6 +23,7 @@ import dev.podswitch.scenarios.model.Scenario;
 import dev.podswitch.scenarios.model.StepAction;
 import dev.podswitch.scenarios.model.StepSpec;
 
+import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -46,6 +47,7 @@ public final class ScenarioRunner
     private final IdleMode idle;
     private final RunListener listener;
     private Path captureDirectory;
+    private PrintStream captureWarnings;
     private Function<ClusterDataplane, LabEndpoints> endpointsFactory = EmulatedEndpoints::new;
     private UnaryOperator<ClusterOptions> clusterTuning = UnaryOperator.identity();
 
@@ -64,10 +66,14 @@ public final class ScenarioRunner
         this.listener = listener;
     }
 
-    /** Also writes one pcap file per node into {@code directory} (see {@link NodeCaptures}). */
-    public ScenarioRunner capturingTo(final Path directory)
+    /**
+     * Also writes one pcap file per node into {@code directory} (see {@link NodeCaptures}); a file
+     * that misses frames (its writer fell behind) is named on {@code warnings}.
+     */
+    public ScenarioRunner capturingTo(final Path directory, final PrintStream warnings)
     {
         this.captureDirectory = directory;
+        this.captureWarnings = warnings;
         return this;
     }
 
@@ -92,7 +98,7 @@ public final class ScenarioRunner
     {
         try (Lab lab = new Lab(scenario, underlay, threads, idle, clusterTuning, endpointsFactory);
             NodeCaptures captures = captureDirectory == null ? null
-                : new NodeCaptures(lab, captureDirectory, stem(scenario.file())))
+                : new NodeCaptures(lab, captureDirectory, stem(scenario.file()), captureWarnings))
         {
             final List<ScenarioResult.NodeInfo> nodes = nodeInfo(lab);
             listener.clusterBuilt(nodes.toArray(ScenarioResult.NodeInfo[]::new), lab);

@@ -6,7 +6,9 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -67,7 +69,10 @@ class CaptureTest
             Assumptions.abort("tshark is not installed (apt-get install tshark): capture decoding not checked");
         }
         final var scenario = ScenarioLoader.load(Path.of("library/two-nodes.yaml"));
-        new ScenarioRunner(ClusterOptions.Underlay.MEMORY, RunListener.NONE).capturingTo(directory).run(scenario);
+        final ByteArrayOutputStream warnings = new ByteArrayOutputStream();
+        new ScenarioRunner(ClusterOptions.Underlay.MEMORY, RunListener.NONE)
+            .capturingTo(directory, new PrintStream(warnings, true, StandardCharsets.UTF_8)).run(scenario);
+        assertEquals("", warnings.toString(StandardCharsets.UTF_8), "no capture missed a frame");
 
         final Path node2 = directory.resolve("two-nodes.node-2.pcap");
         assertTrue(Files.size(node2) > 24, "node-2's capture holds frames");

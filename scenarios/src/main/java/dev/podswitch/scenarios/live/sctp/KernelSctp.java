@@ -2,6 +2,8 @@ package dev.podswitch.scenarios.live.sctp;
 
 import dev.podswitch.util.Closeables;
 
+import java.io.Closeable;
+
 import dev.podswitch.control.live.NetworkNamespaces;
 import dev.podswitch.dataplane.packet.PacketBytes;
 
