@@ -1,6 +1,6 @@
 package dev.podswitch.ipam.cidr;
 
-import java.util.Objects;
+import inet.ipaddr.IPAddress;
 
 /**
  * IPv4 addresses as {@code int}s, read as unsigned 32-bit values (10.0.0.1 is 0x0A000001). An {@code int}
@@ -14,77 +14,23 @@ public final class Ipv4
     }
 
     /**
-     * Parses strict dotted-quad notation: four decimal octets 0-255. Leading zeros are rejected (as Go's
-     * net.ParseIP does) because some tools read "010" as octal 8.
+     * Parses strict dotted-quad notation: four decimal octets 0-255, no leading zeros (as Go's net.ParseIP,
+     * because some tools read "010" as octal 8). The rules and messages are {@link IpText#address}'s.
      */
     public static int parse(final String text)
     {
-        Objects.requireNonNull(text, "text");
-        int address = 0;
-        int octetCount = 0;
-        int start = 0;
-        final int length = text.length();
-        while (start <= length)
+        final IPAddress address = IpText.address(text);
+        if (!address.isIPv4())
         {
-            int end = text.indexOf('.', start);
-            if (end < 0)
-            {
-                end = length;
-            }
-            if (octetCount == 4)
-            {
-                throw invalid(text, "more than four octets");
-            }
-            address = (address << 8) | parseOctet(text, start, end);
-            octetCount++;
-            start = end + 1;
+            final String reason = "an IPv6 address, where podswitch takes IPv4 only";
+            throw new CidrFormatException("invalid IPv4 address '" + text + "': " + reason, reason);
         }
-        if (octetCount != 4)
-        {
-            throw invalid(text, "expected four octets, found " + octetCount);
-        }
-        return address;
+        return address.toIPv4().intValue();
     }
 
     public static String format(final int address)
     {
         return (address >>> 24) + "." + ((address >>> 16) & 0xFF) + "." + ((address >>> 8) & 0xFF) + "." +
             (address & 0xFF);
-    }
-
-    private static int parseOctet(final String text, final int start, final int end)
-    {
-        if (start == end)
-        {
-            throw invalid(text, text.isEmpty() ? "empty string" : "empty octet");
-        }
-        if (end - start > 3)
-        {
-            throw invalid(text, "octet '" + text.substring(start, end) + "' is not a number 0-255");
-        }
-        int value = 0;
-        for (int i = start; i < end; i++)
-        {
-            final char c = text.charAt(i);
-            if (c < '0' || c > '9')
-            {
-                throw invalid(text, "octet '" + text.substring(start, end) + "' is not a number 0-255");
-            }
-            value = value * 10 + (c - '0');
-        }
-        if (end - start > 1 && text.charAt(start) == '0')
-        {
-            throw invalid(text, "octet '" + text.substring(start, end) + "' has a leading zero");
-        }
-        if (value > 255)
-        {
-            throw invalid(text, "octet " + value + " out of range 0-255");
-        }
-        return value;
-    }
-
-    private static CidrFormatException invalid(final String text, final String reason)
-    {
-        return new CidrFormatException("invalid IPv4 address '" + text + "': " + reason);
     }
 }

@@ -1,6 +1,6 @@
 package dev.podswitch.ipam.cidr;
 
-import java.util.Objects;
+import inet.ipaddr.IPAddress;
 
 /**
  * An IPv4 network in CIDR notation: a network address with no host bits set and a prefix length 0-32.
@@ -27,36 +27,29 @@ public record Ipv4Cidr(int network, int prefixLength)
 
     /**
      * Parses "a.b.c.d/n" strictly: the address must be the network address, so a typo such as 10.0.0.1/24 for
-     * 10.0.0.0/24 is reported instead of silently meaning something else.
+     * 10.0.0.0/24 is reported instead of silently meaning something else. The rules and messages are
+     * {@link IpText#network}'s.
      */
     public static Ipv4Cidr parse(final String text)
     {
-        Objects.requireNonNull(text, "text");
-        if (text.isEmpty())
+        final IPAddress network = IpText.network(text);
+        if (!network.isIPv4())
         {
-            throw invalid(text, "empty string, expected an address and a prefix length like 10.244.0.0/16");
+            final String reason = "an IPv6 network, where podswitch takes IPv4 only";
+            throw new CidrFormatException("invalid CIDR '" + text + "': " + reason, reason);
         }
-        final int slash = text.indexOf('/');
-        if (slash < 0)
+        return of(network);
+    }
+
+    /** The {@code int} form of an IPv4 network from {@link IpText}: host bits, if any, are masked off. */
+    public static Ipv4Cidr of(final IPAddress cidr)
+    {
+        final IPAddress network = IpText.networkOf(cidr);
+        if (!network.isIPv4())
         {
-            throw invalid(text, "missing prefix length, expected an address and a prefix length like " +
-                "10.244.0.0/16");
+            throw new IllegalArgumentException(cidr + " is not an IPv4 network");
         }
-        final int address;
-        try
-        {
-            address = Ipv4.parse(text.substring(0, slash));
-        }
-        catch (final CidrFormatException ex)
-        {
-            throw invalid(text, ex.getMessage());
-        }
-        final int prefixLength = parsePrefixLength(text, text.substring(slash + 1));
-        if ((address & ~mask(prefixLength)) != 0)
-        {
-            throw hostBitsSet(text, address, prefixLength);
-        }
-        return new Ipv4Cidr(address, prefixLength);
+        return new Ipv4Cidr(network.getLower().toIPv4().intValue(), network.getNetworkPrefixLength());
     }
 
     public static int mask(final int prefixLength)
@@ -152,32 +145,9 @@ public record Ipv4Cidr(int network, int prefixLength)
         }
     }
 
-    private static int parsePrefixLength(final String text, final String prefix)
-    {
-        if (prefix.isEmpty())
-        {
-            throw invalid(text, "missing prefix length after '/'");
-        }
-        if (prefix.length() > 3 || !prefix.chars().allMatch(c -> c >= '0' && c <= '9'))
-        {
-            throw invalid(text, "prefix length '" + prefix + "' is not a number 0-32");
-        }
-        final int prefixLength = Integer.parseInt(prefix);
-        if (prefixLength > MAX_PREFIX_LENGTH)
-        {
-            throw invalid(text, "prefix length " + prefixLength + " out of range 0-32");
-        }
-        return prefixLength;
-    }
-
     private static CidrFormatException hostBitsSet(final String text, final int address, final int prefixLength)
     {
         return new CidrFormatException("host bits set: " + text + " is not a network address, did you mean " +
             Ipv4.format(address & mask(prefixLength)) + "/" + prefixLength + "?");
-    }
-
-    private static CidrFormatException invalid(final String text, final String reason)
-    {
-        return new CidrFormatException("invalid CIDR '" + text + "': " + reason);
     }
 }

@@ -1,6 +1,7 @@
 package dev.podswitch.ipam.store;
 
 import dev.podswitch.ipam.ClusterIpam;
+import inet.ipaddr.IPAddress;
 
 import java.io.File;
 import java.io.IOException;
@@ -13,8 +14,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Runs {@link AllocatingChild} in a separate JVM. The class path is the main and test class directories: the ipam
- * module has no runtime dependencies, and this works whatever way the test runner builds its own class path.
+ * Runs {@link AllocatingChild} in a separate JVM. The class path is the main and test class directories and the
+ * IPAddress jar (the ipam module's one runtime dependency), found from classes in them, so this works whatever way
+ * the test runner builds its own class path.
  * <p>
  * The child's stdout goes to a file rather than a pipe: Process.destroyForcibly closes the pipe, which would lose
  * what the child printed just before it died, and those lines are exactly the ones the crash test must check.
@@ -36,7 +38,8 @@ final class ChildJvm implements AutoCloseable
         final List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.add("-cp");
-        command.add(codeLocation(ClusterIpam.class) + File.pathSeparator + codeLocation(AllocatingChild.class));
+        command.add(codeLocation(ClusterIpam.class) + File.pathSeparator + codeLocation(AllocatingChild.class) +
+            File.pathSeparator + codeLocation(IPAddress.class));
         command.add(AllocatingChild.class.getName());
         command.addAll(List.of(args));
         process = new ProcessBuilder(command)

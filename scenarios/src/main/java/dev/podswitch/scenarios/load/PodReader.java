@@ -59,11 +59,7 @@ final class PodReader
         final Node ipNode = map.value("ip");
         final String path = map.pathOf("ip");
         final String ip = Values.text(origin, ipNode, path);
-        final long address = Ipv4.parseAddress(ip);
-        if (address < 0)
-        {
-            throw origin.error(ipNode, path, "invalid IPv4 address \"" + ip + "\"");
-        }
+        final int address = Values.ipv4(origin, ipNode, path);
         if (!cluster.podCidr().contains(address))
         {
             throw origin.error(ipNode, path, "pod IP " + ip + " is outside the cluster's pod CIDR " + cluster.podCidr() +

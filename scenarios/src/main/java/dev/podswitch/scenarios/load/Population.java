@@ -1,5 +1,6 @@
 package dev.podswitch.scenarios.load;
 
+import dev.podswitch.ipam.cidr.Ipv4;
 import dev.podswitch.scenarios.model.PodSpec;
 import dev.podswitch.scenarios.model.SourceLocation;
 
@@ -23,7 +24,7 @@ final class Population
     private final Map<String, PodSpec> podByKey = new LinkedHashMap<>();
     private final Set<String> hosts = new LinkedHashSet<>();
     private final Set<String> policies = new LinkedHashSet<>();
-    private final Map<Long, String> ownerByFixedIp = new HashMap<>();
+    private final Map<Integer, String> ownerByFixedIp = new HashMap<>();
 
     void putNamespace(final String name, final Map<String, String> labels)
     {
@@ -63,7 +64,7 @@ final class Population
         }
         if (pod.ip() != null)
         {
-            final long address = Ipv4.parseAddress(pod.ip());
+            final int address = Ipv4.parse(pod.ip());
             final String owner = ownerByFixedIp.get(address);
             if (owner != null && !owner.equals(pod.key()))
             {
@@ -96,12 +97,12 @@ final class Population
         final PodSpec pod = podByKey.remove(key);
         if (pod != null && pod.ip() != null)
         {
-            ownerByFixedIp.remove(Ipv4.parseAddress(pod.ip()));
+            ownerByFixedIp.remove(Ipv4.parse(pod.ip()));
         }
     }
 
     /** Hosts are fixed for the whole scenario; {@code false} when the name is taken. */
-    boolean addHost(final String name, final long address, final String owner)
+    boolean addHost(final String name, final int address, final String owner)
     {
         if (ownerByFixedIp.putIfAbsent(address, owner) != null)
         {
@@ -110,7 +111,7 @@ final class Population
         return hosts.add(name);
     }
 
-    String ownerOf(final long address)
+    String ownerOf(final int address)
     {
         return ownerByFixedIp.get(address);
     }

@@ -1,5 +1,8 @@
 package dev.podswitch.scenarios.load;
 
+import dev.podswitch.ipam.cidr.CidrFormatException;
+import dev.podswitch.ipam.cidr.IpText;
+import dev.podswitch.ipam.cidr.Ipv4Cidr;
 import dev.podswitch.scenarios.model.ClusterSpec;
 import dev.podswitch.scenarios.model.ContainerPort;
 import dev.podswitch.scenarios.model.HostSpec;
@@ -8,6 +11,7 @@ import dev.podswitch.scenarios.model.PodSpec;
 import dev.podswitch.scenarios.model.Scenario;
 import dev.podswitch.scenarios.model.SourceLocation;
 import dev.podswitch.scenarios.model.StepSpec;
+import inet.ipaddr.IPAddress;
 import org.snakeyaml.engine.v2.nodes.Node;
 
 import java.nio.file.Path;
@@ -19,6 +23,7 @@ import java.util.Map;
 final class ScenarioReader
 {
     private static final int MAX_NODE_CIDR_SIZE = 30;
+    private static final String CIDR_EXAMPLE = "10.244.0.0/16";
 
     private ScenarioReader()
     {
@@ -78,7 +83,7 @@ final class ScenarioReader
         final ClusterSpec defaults = ClusterSpec.defaults();
         if (root.value("cluster") == null)
         {
-            return new ClusterPlan(defaults, Ipv4.parseCidr(defaults.podCidr()));
+            return new ClusterPlan(defaults, Ipv4Cidr.parse(defaults.podCidr()));
         }
         final YamlMap map = YamlMap.of(origin, root.value("cluster"), "cluster");
         map.allowOnly("podCIDR", "nodeCIDRSize", "nodes");
@@ -88,18 +93,7 @@ final class ScenarioReader
         {
             podCidrText = Values.text(origin, map.value("podCIDR"), map.pathOf("podCIDR"));
         }
-        final Ipv4.Cidr podCidr = Ipv4.parseCidr(podCidrText);
-        final Node podCidrNode = map.value("podCIDR");
-        if (podCidr == null)
-        {
-            throw origin.error(podCidrNode, map.pathOf("podCIDR"), "invalid CIDR \"" + podCidrText + "\": expected an " +
-                "IPv4 network like 10.244.0.0/16");
-        }
-        if (Ipv4.hasHostBits(podCidr))
-        {
-            throw origin.error(podCidrNode, map.pathOf("podCIDR"), "CIDR \"" + podCidrText + "\" has bits set after " +
-                "its prefix; did you mean " + Ipv4.network(podCidr) + "?");
-        }
+        final Ipv4Cidr podCidr = podCidr(origin, map.value("podCIDR"), map.pathOf("podCIDR"), podCidrText);
 
         int nodeCidrSize = defaults.nodeCidrSize();
         final Node sizeNode = map.value("nodeCIDRSize");
@@ -127,6 +121,33 @@ final class ScenarioReader
                 "nodeCIDRSize");
         }
         return new ClusterPlan(new ClusterSpec(podCidr.toString(), nodeCidrSize, nodes), podCidr);
+    }
+
+    /** A strict IPv4 network ({@link IpText}), each way of getting it wrong explained. */
+    private static Ipv4Cidr podCidr(final Origin origin, final Node node, final String path, final String text)
+        throws ScenarioException
+    {
+        final IPAddress written;
+        try
+        {
+            written = IpText.cidr(text);
+        }
+        catch (final CidrFormatException ex)
+        {
+            throw origin.error(node, path, "invalid CIDR \"" + text + "\": " + ex.reason() +
+                (ex.reason().endsWith(CIDR_EXAMPLE) ? "" : "; expected an IPv4 network like " + CIDR_EXAMPLE));
+        }
+        if (!written.isIPv4())
+        {
+            throw origin.error(node, path, "invalid CIDR \"" + text + "\": an IPv6 network, but the emulated cluster " +
+                "is single-stack IPv4; expected an IPv4 network like " + CIDR_EXAMPLE);
+        }
+        if (!IpText.isNetwork(written))
+        {
+            throw origin.error(node, path, "CIDR \"" + text + "\" has bits set after its prefix; did you mean " +
+                IpText.networkOf(written).toCanonicalString() + "?");
+        }
+        return Ipv4Cidr.of(written);
     }
 
     private static List<String> readNodes(final Origin origin, final YamlMap cluster) throws ScenarioException
@@ -219,11 +240,7 @@ final class ScenarioReader
             }
             final Node ipNode = map.require("ip");
             final String ip = Values.text(origin, ipNode, map.pathOf("ip"));
-            final long address = Ipv4.parseAddress(ip);
-            if (address < 0)
-            {
-                throw origin.error(ipNode, map.pathOf("ip"), "invalid IPv4 address \"" + ip + "\"");
-            }
+            final int address = Values.ipv4(origin, ipNode, map.pathOf("ip"));
             if (cluster.podCidr().contains(address))
             {
                 throw origin.error(ipNode, map.pathOf("ip"), "host IP " + ip + " is inside the cluster's pod CIDR " +

@@ -1,5 +1,8 @@
 package dev.podswitch.scenarios.load;
 
+import dev.podswitch.ipam.cidr.CidrFormatException;
+import dev.podswitch.ipam.cidr.IpText;
+import dev.podswitch.ipam.cidr.Ipv4;
 import org.snakeyaml.engine.v2.nodes.MappingNode;
 import org.snakeyaml.engine.v2.nodes.Node;
 import org.snakeyaml.engine.v2.nodes.ScalarNode;
@@ -73,6 +76,20 @@ final class Values
             throw origin.error(node, path, "must be a string, got " + describe(node) + "; quote it: \"" + text + "\"");
         }
         return text;
+    }
+
+    /** An IPv4 address, strictly dotted-quad ({@link IpText}), as an {@code int}. */
+    static int ipv4(final Origin origin, final Node node, final String path) throws ScenarioException
+    {
+        final String text = text(origin, node, path);
+        try
+        {
+            return Ipv4.parse(text);
+        }
+        catch (final CidrFormatException ex)
+        {
+            throw origin.error(node, path, "invalid IPv4 address \"" + text + "\": " + ex.reason());
+        }
     }
 
     static int integer(final Origin origin, final Node node, final String path) throws ScenarioException

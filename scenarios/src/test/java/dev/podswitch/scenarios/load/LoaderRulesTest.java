@@ -51,24 +51,6 @@ class LoaderRulesTest
     }
 
     @Test
-    void shouldParseAddressesAndCidrsWhenTheyAreDottedQuads()
-    {
-        assertEquals(0x0AF4000AL, Ipv4.parseAddress("10.244.0.10"));
-        assertEquals(0xFFFFFFFFL, Ipv4.parseAddress("255.255.255.255"));
-        assertEquals(-1, Ipv4.parseAddress("10.244.0"));
-        assertEquals(-1, Ipv4.parseAddress("10.244.0.256"));
-        assertEquals(-1, Ipv4.parseAddress("10.244.0.010"));
-        assertEquals(-1, Ipv4.parseAddress("10.244.0.a"));
-        assertEquals(new Ipv4.Cidr(0x0AF40000L, 16), Ipv4.parseCidr("10.244.0.0/16"));
-        assertNull(Ipv4.parseCidr("10.244.0.0"));
-        assertNull(Ipv4.parseCidr("10.244.0.0/33"));
-        assertEquals(true, Ipv4.hasHostBits(Ipv4.parseCidr("10.244.1.0/16")));
-        assertEquals("10.244.0.0/16", Ipv4.network(Ipv4.parseCidr("10.244.1.0/16")).toString());
-        assertEquals(true, Ipv4.parseCidr("10.244.0.0/16").contains(Ipv4.parseAddress("10.244.255.255")));
-        assertEquals(false, Ipv4.parseCidr("10.244.0.0/16").contains(Ipv4.parseAddress("10.245.0.0")));
-    }
-
-    @Test
     void shouldSuggestOnlyNearNamesWhenAskedForTheNearest()
     {
         assertEquals("steps", Suggest.nearest("step", List.of("name", "steps")));

@@ -103,6 +103,21 @@ class ScenarioValueErrorTest
     }
 
     @Test
+    void shouldSayWhichOctetIsWrongWhenAFixedIpIsNotADottedQuad()
+    {
+        assertError(loadFailure(dir, "name: x", "pods: [{name: a, ip: 10.244.0.300}]"),
+            "scenario.yaml", 2, 22, "pods[0].ip", "invalid IPv4 address \"10.244.0.300\": octet 300 out of range 0-255");
+        assertError(loadFailure(dir, "name: x", "pods: [{name: a, ip: 10.244.0.010}]"),
+            "scenario.yaml", 2, 22, "pods[0].ip", "octet '010' has a leading zero");
+        assertError(loadFailure(dir, "name: x", "pods: [{name: a, ip: 10.244.10}]"),
+            "scenario.yaml", 2, 22, "pods[0].ip", "expected four octets, found 3");
+        assertError(loadFailure(dir, "name: x", "pods: [{name: a, ip: 'fd00::1'}]"),
+            "scenario.yaml", 2, 22, "pods[0].ip", "an IPv6 address, where podswitch takes IPv4 only");
+        assertError(loadFailure(dir, "name: x", "hosts: [{name: h, ip: 0x0a.0.0.1}]"),
+            "scenario.yaml", 2, 23, "hosts[0].ip", "invalid IPv4 address \"0x0a.0.0.1\"");
+    }
+
+    @Test
     void shouldRejectAFixedIpWhenItIsOutsideTheClusterCidr()
     {
         final ScenarioException ex = loadFailure(dir,
@@ -130,6 +145,23 @@ class ScenarioValueErrorTest
             "scenario.yaml", 2, 20, "cluster.podCIDR", "invalid CIDR \"10.244.0.0/33\"");
         assertError(loadFailure(dir, "name: x", "cluster: {podCIDR: 10.244.1.0/16}"),
             "scenario.yaml", 2, 20, "cluster.podCIDR", "did you mean 10.244.0.0/16?");
+    }
+
+    @Test
+    void shouldSayWhatIsWrongWhenACidrIsMalformed()
+    {
+        assertError(loadFailure(dir, "name: x", "cluster: {podCIDR: 10.244.0.0/33}"), "scenario.yaml", 2, 20,
+            "cluster.podCIDR", "invalid CIDR \"10.244.0.0/33\": prefix length 33 out of range 0-32; expected an IPv4 " +
+            "network like 10.244.0.0/16");
+        assertError(loadFailure(dir, "name: x", "cluster: {podCIDR: 10.244.0.0}"), "scenario.yaml", 2, 20,
+            "cluster.podCIDR", "invalid CIDR \"10.244.0.0\": missing prefix length, expected an address and a prefix " +
+            "length like 10.244.0.0/16");
+        assertError(loadFailure(dir, "name: x", "cluster: {podCIDR: 10.244.0.0/016}"), "scenario.yaml", 2, 20,
+            "cluster.podCIDR", "prefix length '016' has a leading zero");
+        assertError(loadFailure(dir, "name: x", "cluster: {podCIDR: 10.244/16}"), "scenario.yaml", 2, 20,
+            "cluster.podCIDR", "invalid IPv4 address '10.244': expected four octets, found 2");
+        assertError(loadFailure(dir, "name: x", "cluster: {podCIDR: 'fd00:10:244::/56'}"), "scenario.yaml", 2, 20,
+            "cluster.podCIDR", "an IPv6 network, but the emulated cluster is single-stack IPv4");
     }
 
     @Test

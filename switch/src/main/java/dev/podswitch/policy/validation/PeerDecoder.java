@@ -1,9 +1,11 @@
 package dev.podswitch.policy.validation;
 
+import dev.podswitch.ipam.cidr.IpText;
 import dev.podswitch.ipam.cidr.Ipv4Cidr;
 import dev.podswitch.policy.model.IpBlock;
 import dev.podswitch.policy.model.LabelSelector;
 import dev.podswitch.policy.model.PolicyPeer;
+import inet.ipaddr.IPAddress;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -65,7 +67,7 @@ final class PeerDecoder
         {
             return null;
         }
-        final Ipv4Cidr cidr = CidrText.parse(decoding, cidrText, cidrPath);
+        final IPAddress cidr = CidrText.parse(decoding, cidrText, cidrPath);
         if (cidr == null)
         {
             // As upstream: except entries are only checked against a cidr that parsed.
@@ -78,18 +80,18 @@ final class PeerDecoder
         {
             final String entryPath = index(exceptPath, i);
             final String text = decoding.string(exceptValues.get(i), entryPath);
-            final Ipv4Cidr entry = text == null ? null : CidrText.parse(decoding, text, entryPath);
+            final IPAddress entry = text == null ? null : CidrText.parse(decoding, text, entryPath);
             if (entry == null)
             {
                 continue;
             }
-            if (!cidr.contains(entry.network()) || entry.prefixLength() <= cidr.prefixLength())
+            if (!IpText.isStrictSubset(entry, cidr))
             {
-                decoding.invalid(entryPath, text, "must be a strict subset of `cidr` (" + cidr + ")" +
-                    (entry.equals(cidr) ? ": excepting the whole cidr leaves nothing to allow" : ""));
+                decoding.invalid(entryPath, text, "must be a strict subset of `cidr` (" + cidr.toCanonicalString() +
+                    ")" + (entry.equals(cidr) ? ": excepting the whole cidr leaves nothing to allow" : ""));
             }
-            except.add(entry);
+            except.add(Ipv4Cidr.of(entry));
         }
-        return new IpBlock(cidr, except);
+        return new IpBlock(Ipv4Cidr.of(cidr), except);
     }
 }

@@ -124,6 +124,30 @@ class PeerValidationTest
     }
 
     @Test
+    void shouldRejectCidrWhenOnlyInetAtonOrAMaskWouldReadIt()
+    {
+        for (final String cidr : List.of("10.0/8", "167772160/8", "0x0a.0.0.0/8", "10.0.0.0/255.0.0.0", "10.0.0.*/24",
+            " 10.0.0.0/8", "10.0.0.0/8 "))
+        {
+            onlyError(from("[{ipBlock: {cidr: '" + cidr + "'}}]"), "spec.ingress[0].from[0].ipBlock.cidr",
+                "Invalid value: \"" + cidr + "\": must be a valid CIDR value");
+        }
+    }
+
+    @Test
+    void shouldRefuseIpv6WhenValidAndCallItInvalidWhenMalformed()
+    {
+        onlyError(from("[{ipBlock: {cidr: '2001:db8::1'}}]"), "spec.ingress[0].from[0].ipBlock.cidr",
+            "not supported by podswitch");
+        onlyError(from("[{ipBlock: {cidr: '2001:0db8:0::/064'}}]"), "spec.ingress[0].from[0].ipBlock.cidr",
+            "not supported by podswitch");
+        onlyError(from("[{ipBlock: {cidr: '2001:db8:::/64'}}]"), "spec.ingress[0].from[0].ipBlock.cidr",
+            "must be a valid CIDR value");
+        onlyError(from("[{ipBlock: {cidr: '10.0.0.0/8', except: ['2001:db8::/64']}}]"),
+            "spec.ingress[0].from[0].ipBlock.except[0]", "not supported by podswitch");
+    }
+
+    @Test
     void shouldRejectExceptWhenOutsideEqualToOrWiderThanCidr()
     {
         final NetworkPolicyDecoder.Decoded decoded = from("[{ipBlock: {cidr: '10.1.0.0/16', except: " +
