@@ -2,6 +2,8 @@ package dev.podswitch.agent;
 
 import dev.podswitch.agent.api.ApiServer;
 import dev.podswitch.agent.api.ControlApi;
+import dev.podswitch.agent.capture.CaptureServer;
+import dev.podswitch.agent.capture.CaptureTargets;
 import dev.podswitch.agent.cni.AttachmentStore;
 import dev.podswitch.agent.cni.CniAgent;
 import dev.podswitch.agent.cni.CniAttachment;
@@ -15,6 +17,7 @@ import dev.podswitch.control.model.ModelException;
 import dev.podswitch.dataplane.agent.IdleMode;
 import dev.podswitch.ipam.IpamStore;
 import dev.podswitch.ipam.store.FileIpamStore;
+import dev.podswitch.util.Closeables;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -46,6 +49,7 @@ public final class NodeAgent implements AutoCloseable
     public static final String IPAM_DIRECTORY = "ipam";
     static final String LOCK_FILE = "agent.lock";
     public static final String DEFAULT_API_SOCKET = "/run/podswitch/api.sock";
+    static final String CAPTURE_SOCKET = "capture.sock";
     static final String DEFAULT_NAMESPACE = "default";
 
     /**
@@ -70,12 +74,14 @@ public final class NodeAgent implements AutoCloseable
     private final AttachmentStore attachments;
     private final CniAgent cni;
     private final ApiServer api;
+    private final CaptureServer captures;
     /** Held while the agent runs: its lock on the state directory. */
     private final FileChannel lock;
 
     private NodeAgent(final ServedCluster cluster, final LivePodNetwork network, final AttachmentStore attachments,
-        final CniAgent cni, final ApiServer api, final FileChannel lock)
+        final CniAgent cni, final ApiServer api, final CaptureServer captures, final FileChannel lock)
     {
+        this.captures = captures;
         this.cluster = cluster;
         this.network = network;
         this.attachments = attachments;
@@ -134,6 +140,7 @@ public final class NodeAgent implements AutoCloseable
         final ClusterStateStore.State state = kept.load();
         final ServedCluster cluster = factory.create(new FileIpamStore(options.stateDirectory().resolve(IPAM_DIRECTORY)));
         CniAgent cni = null;
+        CaptureServer captures = null;
         try
         {
             final ClusterModel model = cluster.model();
@@ -149,20 +156,26 @@ public final class NodeAgent implements AutoCloseable
             reattach(network, attachments, log);
             cni = new CniAgent(options.socket(), new CniHandler(network, attachments), log).start();
             final CniAgent cniServer = cni;
+            // Pods come and go with CNI requests: the capture targets are looked up as the driver, per request.
+            captures = CaptureServer.start(captureSocketFor(options.apiSocket()), () ->
+            {
+                final List<Map<String, CaptureServer.Target>> found = new ArrayList<>(1);
+                cniServer.asDriver(() -> found.add(CaptureTargets.pods(model.snapshot(), cluster.dataplane())));
+                return found.getFirst();
+            }, () -> CaptureTargets.tunnels(cluster.dataplane()));
+            final Path captureSocket = captures.path();
             final ControlApi control = new ControlApi(model, () -> cluster.dataplane().nodes().values(),
-                () -> status(options, cniServer, attachments));
+                () -> status(options, cniServer, attachments, captureSocket));
             final ApiServer api = ApiServer.start(control,
                 new ApiServer.Listen(options.apiSocket(), options.apiTcp(), options.apiTokenFile()),
                 ApiServer.Limits.DEFAULT);
-            return new NodeAgent(cluster, network, attachments, cni, api, lockChannel);
+            return new NodeAgent(cluster, network, attachments, cni, api, captures, lockChannel);
         }
         catch (final Exception | Error failed)
         {
-            if (cni != null)
-            {
-                cni.close();
-            }
-            cluster.close();
+            Closeables.closeQuietly(captures, failed);
+            Closeables.closeQuietly(cni, failed);
+            Closeables.closeQuietly(cluster, failed);
             throw failed;
         }
     }
@@ -213,13 +226,20 @@ public final class NodeAgent implements AutoCloseable
         }
     }
 
+    /** The capture socket lives beside the API socket: {@code api.sock} → {@code capture.sock}. */
+    static Path captureSocketFor(final Path apiSocket)
+    {
+        return apiSocket.toAbsolutePath().resolveSibling(CAPTURE_SOCKET);
+    }
+
     private static Map<String, Object> status(final Options options, final CniAgent cni,
-        final AttachmentStore attachments)
+        final AttachmentStore attachments, final Path captureSocket)
     {
         final Map<String, Object> status = new LinkedHashMap<>();
         status.put("stateDirectory", options.stateDirectory().toString());
         status.put("cniSocket", options.socket().toString());
         status.put("apiSocket", options.apiSocket().toString());
+        status.put("captureSocket", captureSocket.toString());
         status.put("cniRequestsServed", cni.servedCount());
         final List<Map<String, Object>> listed = new ArrayList<>();
         for (final CniAttachment attachment : attachments.all())
@@ -263,6 +283,7 @@ public final class NodeAgent implements AutoCloseable
         try
         {
             api.close();
+            captures.close();
             cni.close();
         }
         finally

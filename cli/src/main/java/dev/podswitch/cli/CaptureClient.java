@@ -51,8 +51,12 @@ public final class CaptureClient
     private static final long QUEUE_FULL_PARK_NS = 100_000;
 
     /** What to capture and until when; {@code count} 0 and {@code duration} null mean no limit. */
+    /**
+     * @param socket the capture socket a daemon's status named (an agent's), or null to find an
+     *               {@code up} lab by its state file in {@code stateDirectory} ({@code pid} when several run).
+     */
     public record Options(boolean tunnel, String name, Path file, long count, Duration duration, Path stateDirectory,
-        Long pid)
+        Long pid, Path socket)
     {
         public String target()
         {
@@ -169,7 +173,9 @@ public final class CaptureClient
 
     private Summary capture()
     {
-        final LabStateFile lab = findLab(options.stateDirectory(), options.pid());
+        final LabStateFile lab = options.socket() != null
+            ? new LabStateFile(0, "the daemon", List.of(), options.socket().toString())
+            : findLab(options.stateDirectory(), options.pid());
         final Path directory = options.file().toAbsolutePath().getParent();
         if (directory == null || !Files.isDirectory(directory))
         {
@@ -322,7 +328,8 @@ public final class CaptureClient
         {
             closeQuietly(connected);
             final String why = failed.getMessage() == null ? failed.getClass().getSimpleName() : failed.getMessage();
-            throw new CaptureException("cannot reach the lab of pid " + lab.pid() + " at " + lab.socket() + ": " + why
+            throw new CaptureException("cannot reach " + (lab.pid() == 0 ? "the daemon" : "the lab of pid " + lab.pid())
+                + " at " + lab.socket() + ": " + why
                 + (why.toLowerCase(Locale.ROOT).contains("permission") ? " (run capture as the user who ran up, "
                     + "e.g. with sudo)" : ""), failed);
         }

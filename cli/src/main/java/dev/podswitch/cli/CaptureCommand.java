@@ -4,7 +4,12 @@ import dev.podswitch.cli.CaptureClient;
 import dev.podswitch.scenarios.live.LabStateFile;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import dev.podswitch.cli.api.ApiClient;
+import dev.podswitch.cli.api.ApiTarget;
 import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.nio.file.Files;
 
 import java.io.Console;
 import java.nio.file.Path;
@@ -52,6 +57,11 @@ public final class CaptureCommand implements Callable<Integer>
     @Option(names = "--duration", paramLabel = "SECONDS", description = "Stop after SECONDS (may have a fraction).")
     private Double duration;
 
+    @Option(names = "--socket", paramLabel = "PATH",
+        description = "A daemon's control API socket (an agent's: /run/podswitch/api.sock); its status names where "
+            + "it serves captures. Default: $" + ApiTarget.ENVIRONMENT + ", a running agent, else the running up lab.")
+    private Path apiSocket;
+
     @Option(names = "--pid", paramLabel = "PID", description = "The lab to capture in, when several labs run.")
     private Long pid;
 
@@ -59,6 +69,28 @@ public final class CaptureCommand implements Callable<Integer>
         description = "Where up wrote its state file (default: $PODSWITCH_STATE_DIR, /run/podswitch as root, "
             + "else $XDG_RUNTIME_DIR/podswitch).")
     private Path stateDirectory;
+
+    /**
+     * The capture socket a daemon names in its status — when a daemon is meant: {@code --socket},
+     * {@code PODSWITCH_SOCKET} or a running agent. Null means: find an {@code up} lab by its state
+     * file, as {@code --pid} and {@code --state-dir} say.
+     */
+    private Path daemonCaptureSocket() throws IOException
+    {
+        final boolean daemonMeant = apiSocket != null || (pid == null && stateDirectory == null
+            && (System.getenv(ApiTarget.ENVIRONMENT) != null || Files.exists(ApiTarget.AGENT_DEFAULT)));
+        if (!daemonMeant)
+        {
+            return null;
+        }
+        final ApiClient daemon = ApiTarget.resolve(apiSocket);
+        final ApiClient.Response status = daemon.get("/status");
+        if (!status.ok() || !(status.body().get("captureSocket") instanceof final String socket))
+        {
+            throw new IOException("the daemon at " + daemon.describe() + " names no capture socket in its status");
+        }
+        return Path.of(socket);
+    }
 
     @Override
     public Integer call()
@@ -79,9 +111,20 @@ public final class CaptureCommand implements Callable<Integer>
             System.err.println("podswitch: capture: \"" + name + "\" is not a pod or node name");
             return Main.EXIT_INVALID;
         }
+        final Path daemonCaptures;
+        try
+        {
+            daemonCaptures = daemonCaptureSocket();
+        }
+        catch (final IOException unreachable)
+        {
+            System.err.println("podswitch: capture: " + unreachable.getMessage());
+            return Main.EXIT_MISMATCH;
+        }
         final CaptureClient client = new CaptureClient(new CaptureClient.Options(target.tunnel != null, name, file,
             count == null ? 0 : count, duration == null ? null : Duration.ofNanos((long)(duration * 1e9)),
-            stateDirectory != null ? stateDirectory : LabStateFile.defaultDirectory(), pid), System.err, isTerminal());
+            stateDirectory != null ? stateDirectory : LabStateFile.defaultDirectory(), pid, daemonCaptures), System.err,
+            isTerminal());
         // Ctrl-C or SIGTERM: stop reading, flush and close the file, print the summary, then let the JVM go.
         final Thread hook = new Thread(() ->
         {

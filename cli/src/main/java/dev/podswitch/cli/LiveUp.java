@@ -3,6 +3,7 @@ package dev.podswitch.cli;
 import dev.podswitch.agent.api.ApiServer;
 import dev.podswitch.agent.api.ControlApi;
 import dev.podswitch.agent.capture.CaptureServer;
+import dev.podswitch.agent.capture.CaptureTargets;
 
 import dev.podswitch.control.ClusterOptions;
 import dev.podswitch.control.ClusterDataplane;
@@ -79,7 +80,8 @@ public final class LiveUp
         {
             final LiveEndpoints endpoints = (LiveEndpoints)lab.endpoints();
             final CaptureServer captures = startCaptures(lab, LabStateFile.socketFor(stateDirectory, pid), out);
-            final ApiServer api = startApi(lab, scenarioName, LabStateFile.apiSocketFor(stateDirectory, pid), out);
+            final ApiServer api = startApi(lab, scenarioName, LabStateFile.apiSocketFor(stateDirectory, pid),
+                captures == null ? null : captures.path(), out);
             try
             {
                 if (captures != null)
@@ -150,19 +152,9 @@ public final class LiveUp
             pods.put(member.getKey(), new CaptureServer.Target(member.getKey(), pod.interfaceName(), pod.nodeName(),
                 cluster.node(pod.nodeName()).datapath(), pod.port().id(), false, 0, 0));
         }
-        final Map<String, CaptureServer.Target> tunnels = new LinkedHashMap<>();
-        for (final ClusterNode node : cluster.nodes().values())
-        {
-            if (node.datapath().tunnel() != null)
-            {
-                tunnels.put(node.name(), new CaptureServer.Target("the tunnel port of " + node.name(), "vxlan",
-                    node.name(), node.datapath(), NodeDatapath.TUNNEL_PORT_ID, true, node.vtepIp(),
-                    cluster.options().vni()));
-            }
-        }
         try
         {
-            return CaptureServer.start(socket, pods, tunnels);
+            return CaptureServer.start(socket, pods, CaptureTargets.tunnels(cluster));
         }
         catch (final UncheckedIOException failed)
         {
@@ -175,10 +167,18 @@ public final class LiveUp
      * The control API over the lab's cluster model — the daemon's own server, so get, apply, label
      * and status work on a lab exactly as on an agent; null (said why) if it cannot listen.
      */
-    private static ApiServer startApi(final Lab lab, final String scenarioName, final Path socket, final PrintStream out)
+    private static ApiServer startApi(final Lab lab, final String scenarioName, final Path socket,
+        final Path captureSocket, final PrintStream out)
     {
-        final ControlApi control = new ControlApi(lab.model(), () -> lab.cluster().nodes().values(),
-            () -> Map.of("lab", scenarioName, "pid", ProcessHandle.current().pid()));
+        final Map<String, Object> status = new LinkedHashMap<>();
+        status.put("lab", scenarioName);
+        status.put("pid", ProcessHandle.current().pid());
+        status.put("apiSocket", socket.toString());
+        if (captureSocket != null)
+        {
+            status.put("captureSocket", captureSocket.toString());
+        }
+        final ControlApi control = new ControlApi(lab.model(), () -> lab.cluster().nodes().values(), () -> status);
         try
         {
             return ApiServer.start(control, ApiServer.Listen.socket(socket), ApiServer.Limits.DEFAULT);

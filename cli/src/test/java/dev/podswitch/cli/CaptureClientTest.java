@@ -123,7 +123,7 @@ class CaptureClientTest
         final Path socket = directory.resolve("lab-1.sock");
         new LabStateFile(ProcessHandle.current().pid(), "gone.yaml", List.of(), socket.toString()).write(directory);
         final CaptureClient client = new CaptureClient(new CaptureClient.Options(false, "default/web",
-            directory.resolve("web.pcap"), 0, null, directory, null), new PrintStream(new ByteArrayOutputStream()), false);
+            directory.resolve("web.pcap"), 0, null, directory, null, null), new PrintStream(new ByteArrayOutputStream()), false);
         final CaptureClient.CaptureException error = assertThrows(CaptureClient.CaptureException.class, client::run);
         assertTrue(error.getMessage().startsWith("cannot reach the lab of pid " + ProcessHandle.current().pid() + " at "
             + socket), error.getMessage());
@@ -176,7 +176,7 @@ class CaptureClientTest
             final ByteArrayOutputStream err = new ByteArrayOutputStream();
             final Path file = directory.resolve("web.pcap");
             final CaptureClient client = new CaptureClient(new CaptureClient.Options(false, "default/web", file, 0, null,
-                directory, null), new PrintStream(err, true, StandardCharsets.UTF_8), false);
+                directory, null, null), new PrintStream(err, true, StandardCharsets.UTF_8), false);
             final CaptureClient.Summary summary = assertTimeoutPreemptively(Duration.ofSeconds(30), client::run);
             final String text = err.toString(StandardCharsets.UTF_8);
             assertEquals(CaptureClient.Ending.UNREADABLE, summary.ending(), text);

@@ -197,6 +197,18 @@ class ControlApiCommandsRootTest
         assertTrue(curl.waitFor(30, TimeUnit.SECONDS) && curl.exitValue() == 0);
         assertTrue(curled.contains("\"PodList\"") && curled.contains("\"podIP\""), curled);
 
+        // Captures are served by the same daemon code: the status names the socket, capture finds it.
+        final Path pcap = work.resolve("web-" + daemon.pid() + ".pcap");
+        final DaemonProcess.Result captured = DaemonProcess.run(environment, "capture", "--pod", "default/web", "-w",
+            pcap.toString(), "--duration", "0.5", "--socket", socket);
+        assertEquals(0, captured.exit(), captured.out() + captured.err());
+        final byte[] header = Files.readAllBytes(pcap);
+        assertTrue(header.length >= 24 && (header[0] & 0xFF) == 0xD4 && (header[1] & 0xFF) == 0xC3,
+            "a pcap file (little-endian magic a1b2c3d4)");
+        final DaemonProcess.Result unknown = DaemonProcess.run(environment, "capture", "--pod", "default/nope", "-w",
+            work.resolve("nope.pcap").toString(), "--duration", "0.5", "--socket", socket);
+        assertTrue(unknown.exit() != 0 && unknown.err().contains("no pod default/nope here"), unknown.err());
+
         final DaemonProcess.Result deleted = DaemonProcess.run(environment, "delete", "networkpolicy", "default/db-deny",
             "--socket", socket);
         assertEquals(0, deleted.exit(), deleted.err());

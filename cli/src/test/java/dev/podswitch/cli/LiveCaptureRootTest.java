@@ -122,7 +122,7 @@ class LiveCaptureRootTest
             // The errors a user meets, while the lab runs.
             final CaptureClient.CaptureException unknownPod = assertThrows(CaptureClient.CaptureException.class,
                 () -> client(directory, false, "default/nope", "x.pcap", 0, null).run());
-            assertEquals("no pod default/nope in this lab; its pods: default/client, default/server",
+            assertEquals("no pod default/nope here; the pods: default/client, default/server",
                 unknownPod.getMessage());
             final CaptureClient.CaptureException unknownNode = assertThrows(CaptureClient.CaptureException.class,
                 () -> client(directory, true, "node-3", "x.pcap", 0, null).run());
@@ -264,7 +264,7 @@ class LiveCaptureRootTest
             final Duration duration)
         {
             this.client = new CaptureClient(new CaptureClient.Options(tunnel, name, directory.resolve(file), count,
-                duration, directory.resolve("state"), null), new PrintStream(errBytes, true, StandardCharsets.UTF_8),
+                duration, directory.resolve("state"), null, null), new PrintStream(errBytes, true, StandardCharsets.UTF_8),
                 false);
         }
 

@@ -17,6 +17,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -54,8 +55,9 @@ public final class CaptureServer implements AutoCloseable
 
     private final Path path;
     private final ServerSocketChannel server;
-    private final Map<String, Target> pods;
-    private final Map<String, Target> tunnels;
+    /** Asked at each request: an agent's pods come and go while it serves. */
+    private final Supplier<Map<String, Target>> pods;
+    private final Supplier<Map<String, Target>> tunnels;
     private final Set<String> capturedPorts = new HashSet<>();
     private final List<CaptureSession> sessions = new ArrayList<>();
     /** Accepted and not yet ended, each with its thread: at most {@link #MAX_CONNECTIONS}. Guarded by this. */
@@ -64,13 +66,13 @@ public final class CaptureServer implements AutoCloseable
     private final Thread acceptor;
     private volatile boolean closed;
 
-    private CaptureServer(final Path path, final ServerSocketChannel server, final Map<String, Target> pods,
-        final Map<String, Target> tunnels)
+    private CaptureServer(final Path path, final ServerSocketChannel server, final Supplier<Map<String, Target>> pods,
+        final Supplier<Map<String, Target>> tunnels)
     {
         this.path = path;
         this.server = server;
-        this.pods = new LinkedHashMap<>(pods);
-        this.tunnels = new LinkedHashMap<>(tunnels);
+        this.pods = pods;
+        this.tunnels = tunnels;
         this.timer = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon(true)
             .name("psw-capture-timer").factory());
         this.acceptor = Thread.ofPlatform().daemon(true).name("psw-capture-accept").unstarted(this::acceptLoop);
@@ -83,6 +85,18 @@ public final class CaptureServer implements AutoCloseable
      * @param tunnels by node name.
      */
     public static CaptureServer start(final Path path, final Map<String, Target> pods, final Map<String, Target> tunnels)
+    {
+        final Map<String, Target> fixedPods = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(pods));
+        final Map<String, Target> fixedTunnels = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(tunnels));
+        return start(path, () -> fixedPods, () -> fixedTunnels);
+    }
+
+    /**
+     * As {@link #start(Path, Map, Map)}, with the targets looked up at each request — for a daemon
+     * whose pods come and go (the agent's CNI pods).
+     */
+    public static CaptureServer start(final Path path, final Supplier<Map<String, Target>> pods,
+        final Supplier<Map<String, Target>> tunnels)
     {
         ServerSocketChannel server = null;
         try
@@ -278,6 +292,7 @@ public final class CaptureServer implements AutoCloseable
 
     private Target pod(final String name) throws RequestException
     {
+        final Map<String, Target> pods = this.pods.get();
         Target target = pods.get(name);
         if (target == null && !name.contains("/"))
         {
@@ -287,14 +302,15 @@ public final class CaptureServer implements AutoCloseable
         {
             final List<String> podNames = pods.keySet().stream().filter(each -> each.contains("/")).toList();
             final List<String> hostNames = pods.keySet().stream().filter(each -> !each.contains("/")).toList();
-            throw new RequestException("no pod " + name + " in this lab; its pods: " + String.join(", ", podNames)
-                + (hostNames.isEmpty() ? "" : "; its hosts: " + String.join(", ", hostNames)));
+            throw new RequestException("no pod " + name + " here; the pods: " + String.join(", ", podNames)
+                + (hostNames.isEmpty() ? "" : "; the hosts: " + String.join(", ", hostNames)));
         }
         return target;
     }
 
     private Target tunnel(final String node) throws RequestException
     {
+        final Map<String, Target> tunnels = this.tunnels.get();
         final Target target = tunnels.get(node);
         if (target == null)
         {

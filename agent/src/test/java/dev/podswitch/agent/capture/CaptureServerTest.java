@@ -63,7 +63,7 @@ class CaptureServerTest
             try (SocketChannel next = connect(server.path()))
             {
                 write(next, CaptureProtocol.podRequest("default/web") + "\n");
-                assertEquals(CaptureProtocol.ERROR + " no pod default/web in this lab; its pods: ",
+                assertEquals(CaptureProtocol.ERROR + " no pod default/web here; the pods: ",
                     CaptureServer.readLine(next));
             }
         }
