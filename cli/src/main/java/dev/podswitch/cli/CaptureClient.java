@@ -2,6 +2,7 @@ package dev.podswitch.cli;
 
 import dev.podswitch.agent.capture.CaptureProtocol;
 import dev.podswitch.agent.capture.CaptureServer;
+import dev.podswitch.util.Closeables;
 import dev.podswitch.dataplane.capture.CaptureQueue;
 import dev.podswitch.scenarios.capture.PcapCapture;
 import dev.podswitch.scenarios.live.LabStateFile;
@@ -11,10 +12,7 @@ import java.io.DataInputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.io.UncheckedIOException;
 import java.lang.foreign.MemorySegment;
-import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
 import java.nio.channels.SocketChannel;
@@ -22,7 +20,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CountDownLatch;
@@ -31,6 +28,9 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 
+// Over 400 lines, on purpose: one capture's whole life — connect, request, receive bounded records,
+// report progress, end and sum up — runs on two threads that share its ending; split, that state
+// would have to travel between files. Finding the lab or daemon is CaptureEndpoints'.
 /**
  * {@code podswitch capture}: finds the running {@code podswitch up} lab from its state file, asks
  * its capture socket ({@link CaptureServer}) for one port's frames and writes them to a pcap file
@@ -168,24 +168,24 @@ public final class CaptureClient
     private void stop(final Ending why)
     {
         ending.compareAndSet(null, why);
-        closeQuietly(channel);
+        Closeables.closeQuietly(channel);
     }
 
     private Summary capture()
     {
         final LabStateFile lab = options.socket() != null
             ? new LabStateFile(0, "the daemon", List.of(), options.socket().toString())
-            : findLab(options.stateDirectory(), options.pid());
+            : CaptureEndpoints.findLab(options.stateDirectory(), options.pid());
         final Path directory = options.file().toAbsolutePath().getParent();
         if (directory == null || !Files.isDirectory(directory))
         {
             throw new CaptureException("cannot write " + options.file() + ": no directory " + directory);
         }
-        final SocketChannel connected = connect(lab);
+        final SocketChannel connected = CaptureEndpoints.connect(lab);
         channel = connected;
         if (ending.get() != null)
         {
-            closeQuietly(connected);
+            Closeables.closeQuietly(connected);
             throw new CaptureException("stopped before the capture started");
         }
         final String port;
@@ -195,7 +195,7 @@ public final class CaptureClient
         }
         catch (final RuntimeException failed)
         {
-            closeQuietly(connected);
+            Closeables.closeQuietly(connected);
             throw failed;
         }
         final PcapCapture writer;
@@ -206,7 +206,7 @@ public final class CaptureClient
         }
         catch (final IOException failed)
         {
-            closeQuietly(connected);
+            Closeables.closeQuietly(connected);
             throw new CaptureException(failed.getMessage(), failed);
         }
         capture = writer;
@@ -224,7 +224,7 @@ public final class CaptureClient
         finally
         {
             ending.compareAndSet(null, Ending.LAB_STOPPED);
-            closeQuietly(connected);
+            Closeables.closeQuietly(connected);
             progress.interrupt();
             try
             {
@@ -259,82 +259,6 @@ public final class CaptureClient
         return summary;
     }
 
-    /** The single running lab of the state directory (or the one of {@code pid}), with a capture socket. */
-    public static LabStateFile findLab(final Path stateDirectory, final Long pid)
-    {
-        final List<LabStateFile> running = new ArrayList<>();
-        final List<LabStateFile> stopped = new ArrayList<>();
-        for (final Path file : LabStateFile.list(stateDirectory))
-        {
-            final LabStateFile state;
-            try
-            {
-                state = LabStateFile.parse(Files.readString(file));
-            }
-            catch (final IOException | UncheckedIOException unreadable)
-            {
-                continue;
-            }
-            final boolean alive = ProcessHandle.of(state.pid()).map(ProcessHandle::isAlive).orElse(false);
-            (alive ? running : stopped).add(state);
-        }
-        if (pid != null)
-        {
-            return running.stream().filter(state -> state.pid() == pid).findFirst().map(CaptureClient::withSocket)
-                .orElseThrow(() -> new CaptureException("no lab of pid " + pid + " is running in " + stateDirectory
-                    + (running.isEmpty() ? "" : "; running labs: " + describe(running))));
-        }
-        if (running.isEmpty())
-        {
-            throw new CaptureException("no lab is running: " + (stopped.isEmpty()
-                ? "no state file of `podswitch up` in " + stateDirectory
-                : "the state files in " + stateDirectory + " are of labs that stopped (" + describe(stopped)
-                    + "; `podswitch down` removes them)")
-                + ". Start one with `podswitch up FILE` (as root), or pass the --state-dir it uses.");
-        }
-        if (running.size() > 1)
-        {
-            throw new CaptureException(running.size() + " labs are running: " + describe(running)
-                + "; choose one with --pid");
-        }
-        return withSocket(running.getFirst());
-    }
-
-    private static LabStateFile withSocket(final LabStateFile lab)
-    {
-        if (lab.socket() == null)
-        {
-            throw new CaptureException("the lab of pid " + lab.pid() + " (" + lab.scenario() + ") has no capture socket "
-                + "(it is still starting, or its podswitch has no capture); try again in a moment");
-        }
-        return lab;
-    }
-
-    private static String describe(final List<LabStateFile> labs)
-    {
-        return String.join(", ", labs.stream().map(lab -> "pid " + lab.pid() + " (" + lab.scenario() + ")").toList());
-    }
-
-    private static SocketChannel connect(final LabStateFile lab)
-    {
-        SocketChannel connected = null;
-        try
-        {
-            connected = SocketChannel.open(StandardProtocolFamily.UNIX);
-            connected.connect(UnixDomainSocketAddress.of(lab.socket()));
-            return connected;
-        }
-        catch (final IOException failed)
-        {
-            closeQuietly(connected);
-            final String why = failed.getMessage() == null ? failed.getClass().getSimpleName() : failed.getMessage();
-            throw new CaptureException("cannot reach " + (lab.pid() == 0 ? "the daemon" : "the lab of pid " + lab.pid())
-                + " at " + lab.socket() + ": " + why
-                + (why.toLowerCase(Locale.ROOT).contains("permission") ? " (run capture as the user who ran up, "
-                    + "e.g. with sudo)" : ""), failed);
-        }
-    }
-
     /** Sends the request; returns what the lab answered after "ok" (the port and its node). */
     private String request(final SocketChannel connected, final LabStateFile lab)
     {
@@ -348,7 +272,7 @@ public final class CaptureClient
             {
                 connected.write(bytes);
             }
-            answer = CaptureServer.readLine(connected);
+            answer = CaptureProtocol.readLine(connected);
         }
         catch (final IOException failed)
         {
@@ -511,22 +435,6 @@ public final class CaptureClient
     {
         return duration.toMillis() % 1000 == 0 ? duration.toSeconds() + " s"
             : String.format(Locale.ROOT, "%.3f s", duration.toMillis() / 1000.0);
-    }
-
-    private static void closeQuietly(final SocketChannel channel)
-    {
-        if (channel == null)
-        {
-            return;
-        }
-        try
-        {
-            channel.close();
-        }
-        catch (final IOException ignored)
-        {
-            // Closing is all that was wanted.
-        }
     }
 
     /** A record the protocol does not allow: the capture ends rather than trust its length or type. */

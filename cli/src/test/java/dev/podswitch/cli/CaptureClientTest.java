@@ -81,7 +81,7 @@ class CaptureClientTest
         // No process has this pid: the lab crashed and left its state file.
         new LabStateFile(Long.MAX_VALUE, "crashed.yaml", List.of(), "/nowhere.sock").write(directory);
         final CaptureClient.CaptureException error = assertThrows(CaptureClient.CaptureException.class,
-            () -> CaptureClient.findLab(directory, null));
+            () -> CaptureEndpoints.findLab(directory, null));
         assertTrue(error.getMessage().startsWith("no lab is running: the state files in " + directory
             + " are of labs that stopped (pid " + Long.MAX_VALUE + " (crashed.yaml)"), error.getMessage());
         assertTrue(error.getMessage().contains("podswitch down"), error.getMessage());
@@ -96,14 +96,14 @@ class CaptureClientTest
         new LabStateFile(parent, "b.yaml", List.of(), "/run/b.sock").write(directory);
 
         final CaptureClient.CaptureException several = assertThrows(CaptureClient.CaptureException.class,
-            () -> CaptureClient.findLab(directory, null));
+            () -> CaptureEndpoints.findLab(directory, null));
         assertTrue(several.getMessage().startsWith("2 labs are running: "), several.getMessage());
         assertTrue(several.getMessage().contains("pid " + self + " (a.yaml)"), several.getMessage());
         assertTrue(several.getMessage().endsWith("choose one with --pid"), several.getMessage());
 
-        assertEquals("/run/b.sock", CaptureClient.findLab(directory, parent).socket());
+        assertEquals("/run/b.sock", CaptureEndpoints.findLab(directory, parent).socket());
         final CaptureClient.CaptureException unknown = assertThrows(CaptureClient.CaptureException.class,
-            () -> CaptureClient.findLab(directory, Long.MAX_VALUE));
+            () -> CaptureEndpoints.findLab(directory, Long.MAX_VALUE));
         assertTrue(unknown.getMessage().startsWith("no lab of pid " + Long.MAX_VALUE + " is running"),
             unknown.getMessage());
     }
@@ -113,7 +113,7 @@ class CaptureClientTest
     {
         new LabStateFile(ProcessHandle.current().pid(), "starting.yaml", List.of()).write(directory);
         final CaptureClient.CaptureException error = assertThrows(CaptureClient.CaptureException.class,
-            () -> CaptureClient.findLab(directory, null));
+            () -> CaptureEndpoints.findLab(directory, null));
         assertTrue(error.getMessage().contains("has no capture socket"), error.getMessage());
     }
 
@@ -156,7 +156,7 @@ class CaptureClientTest
                 try
                 {
                     final SocketChannel connection = lab.accept();
-                    assertEquals(CaptureProtocol.podRequest("default/web"), CaptureServer.readLine(connection));
+                    assertEquals(CaptureProtocol.podRequest("default/web"), CaptureProtocol.readLine(connection));
                     final ByteBuffer out = ByteBuffer.allocate(256);
                     out.put("ok psw0 on node-1\n".getBytes(StandardCharsets.UTF_8));
                     out.put(CaptureProtocol.FRAME).putLong(EPOCH_NS).putInt(good.length).put(good);

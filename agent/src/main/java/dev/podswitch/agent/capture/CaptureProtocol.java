@@ -1,5 +1,13 @@
 package dev.podswitch.agent.capture;
 
+import java.nio.charset.StandardCharsets;
+
+import java.nio.channels.SocketChannel;
+
+import java.nio.ByteBuffer;
+
+import java.io.IOException;
+
 import dev.podswitch.dataplane.capture.CaptureQueue;
 
 /**
@@ -50,5 +58,48 @@ public final class CaptureProtocol
     public static String tunnelRequest(final String node)
     {
         return CAPTURE + " " + TUNNEL + " " + node;
+    }
+
+    /** Writes one line (a newline inside becomes a space); false when the peer is gone. */
+    public static boolean writeLine(final SocketChannel client, final String line)
+    {
+        try
+        {
+            final ByteBuffer bytes = ByteBuffer.wrap((line.replace('\n', ' ') + "\n").getBytes(StandardCharsets.UTF_8));
+            while (bytes.hasRemaining())
+            {
+                client.write(bytes);
+            }
+            return true;
+        }
+        catch (final IOException gone)
+        {
+            return false;
+        }
+    }
+
+    /** Reads one LF-terminated line byte by byte (nothing after it is consumed); null at EOF first. */
+    public static String readLine(final SocketChannel channel) throws IOException
+    {
+        final ByteBuffer one = ByteBuffer.allocate(1);
+        final java.io.ByteArrayOutputStream line = new java.io.ByteArrayOutputStream();
+        while (true)
+        {
+            one.clear();
+            if (channel.read(one) < 0)
+            {
+                return line.size() == 0 ? null : line.toString(StandardCharsets.UTF_8);
+            }
+            final byte b = one.get(0);
+            if (b == '\n')
+            {
+                return line.toString(StandardCharsets.UTF_8);
+            }
+            if (line.size() >= MAX_LINE)
+            {
+                throw new IOException("line longer than " + MAX_LINE + " bytes");
+            }
+            line.write(b);
+        }
     }
 }

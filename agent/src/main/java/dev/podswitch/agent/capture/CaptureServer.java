@@ -1,5 +1,7 @@
 package dev.podswitch.agent.capture;
 
+import dev.podswitch.util.Closeables;
+
 import dev.podswitch.agent.UnixSockets;
 import dev.podswitch.dataplane.NodeDatapath;
 import dev.podswitch.dataplane.capture.CaptureQueue;
@@ -108,7 +110,7 @@ public final class CaptureServer implements AutoCloseable
         }
         catch (final IOException | RuntimeException failed)
         {
-            closeQuietly(server);
+            Closeables.closeQuietly(server);
             throw new UncheckedIOException("cannot open the capture socket " + path + ": " + failed.getMessage(),
                 failed instanceof final IOException io ? io : new IOException(failed));
         }
@@ -143,8 +145,8 @@ public final class CaptureServer implements AutoCloseable
             if (!admit())
             {
                 // Answered from here: the socket's send buffer is empty, so one short line cannot block.
-                answer(client, CaptureProtocol.ERROR + " " + tooMany());
-                closeQuietly(client);
+                CaptureProtocol.writeLine(client, CaptureProtocol.ERROR + " " + tooMany());
+                Closeables.closeQuietly(client);
                 continue;
             }
             try
@@ -154,7 +156,7 @@ public final class CaptureServer implements AutoCloseable
             catch (final RuntimeException | OutOfMemoryError noThread)
             {
                 release();
-                closeQuietly(client);
+                Closeables.closeQuietly(client);
             }
         }
     }
@@ -201,15 +203,15 @@ public final class CaptureServer implements AutoCloseable
 
     private void serveAdmitted(final SocketChannel client)
     {
-        final ScheduledFuture<?> timeout = timer.schedule(() -> closeQuietly(client), REQUEST_TIMEOUT_S, TimeUnit.SECONDS);
+        final ScheduledFuture<?> timeout = timer.schedule(() -> Closeables.closeQuietly(client), REQUEST_TIMEOUT_S, TimeUnit.SECONDS);
         final String request;
         try
         {
-            request = readLine(client);
+            request = CaptureProtocol.readLine(client);
         }
         catch (final IOException failed)
         {
-            closeQuietly(client);
+            Closeables.closeQuietly(client);
             return;
         }
         finally
@@ -223,8 +225,8 @@ public final class CaptureServer implements AutoCloseable
         }
         catch (final RequestException refused)
         {
-            answer(client, CaptureProtocol.ERROR + " " + refused.getMessage());
-            closeQuietly(client);
+            CaptureProtocol.writeLine(client, CaptureProtocol.ERROR + " " + refused.getMessage());
+            Closeables.closeQuietly(client);
             return;
         }
         session.run();
@@ -278,11 +280,11 @@ public final class CaptureServer implements AutoCloseable
             capturedPorts.add(key);
             sessions.add(session);
             // Answer before mirroring: the client learns the port first, then records follow.
-            if (!answer(client, CaptureProtocol.OK + " " + target.portName() + " on " + target.node()))
+            if (!CaptureProtocol.writeLine(client, CaptureProtocol.OK + " " + target.portName() + " on " + target.node()))
             {
                 capturedPorts.remove(key);
                 sessions.remove(session);
-                closeQuietly(client);
+                Closeables.closeQuietly(client);
                 throw new RequestException("the client went away");
             }
             target.datapath().mirror(target.portId(), session.queue());
@@ -341,7 +343,7 @@ public final class CaptureServer implements AutoCloseable
             closed = true;
             running = List.copyOf(sessions);
         }
-        closeQuietly(server);
+        Closeables.closeQuietly(server);
         running.forEach(session -> session.stop("the lab is stopping"));
         for (final CaptureSession session : running)
         {
@@ -357,7 +359,7 @@ public final class CaptureServer implements AutoCloseable
             if (session.thread().isAlive())
             {
                 // Stuck writing to a client that reads nothing: cut it off.
-                closeQuietly(session.client());
+                Closeables.closeQuietly(session.client());
             }
         }
         timer.shutdownNow();
@@ -368,65 +370,6 @@ public final class CaptureServer implements AutoCloseable
         catch (final IOException ignored)
         {
             // podswitch down removes a stale socket file.
-        }
-    }
-
-
-    private static boolean answer(final SocketChannel client, final String line)
-    {
-        try
-        {
-            final ByteBuffer bytes = ByteBuffer.wrap((line.replace('\n', ' ') + "\n").getBytes(StandardCharsets.UTF_8));
-            while (bytes.hasRemaining())
-            {
-                client.write(bytes);
-            }
-            return true;
-        }
-        catch (final IOException gone)
-        {
-            return false;
-        }
-    }
-
-    /** Reads one LF-terminated line byte by byte (nothing after it is consumed); null at EOF first. */
-    public static String readLine(final SocketChannel channel) throws IOException
-    {
-        final ByteBuffer one = ByteBuffer.allocate(1);
-        final java.io.ByteArrayOutputStream line = new java.io.ByteArrayOutputStream();
-        while (true)
-        {
-            one.clear();
-            if (channel.read(one) < 0)
-            {
-                return line.size() == 0 ? null : line.toString(StandardCharsets.UTF_8);
-            }
-            final byte b = one.get(0);
-            if (b == '\n')
-            {
-                return line.toString(StandardCharsets.UTF_8);
-            }
-            if (line.size() >= CaptureProtocol.MAX_LINE)
-            {
-                throw new IOException("line longer than " + CaptureProtocol.MAX_LINE + " bytes");
-            }
-            line.write(b);
-        }
-    }
-
-    static void closeQuietly(final java.nio.channels.Channel channel)
-    {
-        if (channel == null)
-        {
-            return;
-        }
-        try
-        {
-            channel.close();
-        }
-        catch (final IOException ignored)
-        {
-            // Closing is all that was wanted.
         }
     }
 

@@ -138,7 +138,7 @@ final class CaptureSession
         finally
         {
             target.datapath().mirror(target.portId(), null);
-            CaptureServer.closeQuietly(client);
+            dev.podswitch.util.Closeables.closeQuietly(client);
             ended.accept(this);
         }
     }

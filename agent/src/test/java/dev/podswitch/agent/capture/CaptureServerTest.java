@@ -47,10 +47,10 @@ class CaptureServerTest
             {
                 try (SocketChannel refused = connect(server.path()))
                 {
-                    final String answer = CaptureServer.readLine(refused);
+                    final String answer = CaptureProtocol.readLine(refused);
                     assertTrue(answer.startsWith(CaptureProtocol.ERROR + " too many captures at once (at most "
                         + CaptureServer.MAX_CONNECTIONS), answer);
-                    assertNull(CaptureServer.readLine(refused), "then the server closes it");
+                    assertNull(CaptureProtocol.readLine(refused), "then the server closes it");
                 }
             }
             assertEquals(CaptureServer.MAX_CONNECTIONS, server.connections());
@@ -64,7 +64,7 @@ class CaptureServerTest
             {
                 write(next, CaptureProtocol.podRequest("default/web") + "\n");
                 assertEquals(CaptureProtocol.ERROR + " no pod default/web here; the pods: ",
-                    CaptureServer.readLine(next));
+                    CaptureProtocol.readLine(next));
             }
         }
         finally
