@@ -26,13 +26,14 @@ public final class DefaultCluster
     {
     }
 
-    public static ServedCluster oneNode(final IpamStore ipam, final ClusterOptions.Underlay underlay, final IdleMode idle)
+    public static ServedCluster oneNode(final IpamStore ipam, final ClusterOptions.Underlay underlay, final IdleMode idle,
+        final ClusterModel.Limits limits)
     {
         final ClusterDataplane dataplane = ClusterDataplane.create(ClusterOptions.of(CLUSTER_CIDR, NODE_PREFIX_LENGTH,
             List.of(NODE), underlay).withThreading(1, idle).withFrames(LIVE_RING_SIZE, Frame.OFFLOAD_CAPACITY), ipam);
         try
         {
-            final ClusterModel model = new ClusterModel(dataplane::publishPolicy);
+            final ClusterModel model = new ClusterModel(dataplane::publishPolicy, limits);
             dataplane.startLive();
             return new ServedCluster(dataplane, model, dataplane);
         }

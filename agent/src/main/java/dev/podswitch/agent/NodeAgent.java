@@ -58,8 +58,15 @@ public final class NodeAgent implements AutoCloseable
      * @param apiTcp    a loopback address for the API over TCP, or null; needs {@code apiTokenFile}.
      */
     public record Options(Path stateDirectory, Path socket, Path apiSocket, InetSocketAddress apiTcp, Path apiTokenFile,
-        ClusterOptions.Underlay underlay, IdleMode idle)
+        ClusterOptions.Underlay underlay, IdleMode idle, ClusterModel.Limits modelLimits, ApiServer.Limits apiLimits)
     {
+        /** With the default limits. */
+        public Options(final Path stateDirectory, final Path socket, final Path apiSocket, final InetSocketAddress apiTcp,
+            final Path apiTokenFile, final ClusterOptions.Underlay underlay, final IdleMode idle)
+        {
+            this(stateDirectory, socket, apiSocket, apiTcp, apiTokenFile, underlay, idle, ClusterModel.Limits.DEFAULT,
+                ApiServer.Limits.DEFAULT);
+        }
     }
 
     /** Makes the cluster to serve, with IPAM on the agent's store (so leases outlive restarts). */
@@ -93,7 +100,8 @@ public final class NodeAgent implements AutoCloseable
     /** An agent serving the one-node cluster built in code. */
     public static NodeAgent start(final Options options, final PrintStream log) throws Exception
     {
-        return start(options, log, ipam -> DefaultCluster.oneNode(ipam, options.underlay(), options.idle()));
+        return start(options, log, ipam -> DefaultCluster.oneNode(ipam, options.underlay(), options.idle(),
+            options.modelLimits()));
     }
 
     public static NodeAgent start(final Options options, final PrintStream log, final ClusterFactory factory)
@@ -167,8 +175,7 @@ public final class NodeAgent implements AutoCloseable
             final ControlApi control = new ControlApi(model, () -> cluster.dataplane().nodes().values(),
                 () -> status(options, cniServer, attachments, captureSocket));
             final ApiServer api = ApiServer.start(control,
-                new ApiServer.Listen(options.apiSocket(), options.apiTcp(), options.apiTokenFile()),
-                ApiServer.Limits.DEFAULT);
+                new ApiServer.Listen(options.apiSocket(), options.apiTcp(), options.apiTokenFile()), options.apiLimits());
             return new NodeAgent(cluster, network, attachments, cni, api, captures, lockChannel);
         }
         catch (final Exception | Error failed)

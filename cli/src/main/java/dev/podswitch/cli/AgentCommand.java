@@ -1,6 +1,8 @@
 package dev.podswitch.cli;
 
+import dev.podswitch.agent.api.ApiServer;
 import dev.podswitch.control.ClusterOptions;
+import dev.podswitch.control.model.ClusterModel;
 import dev.podswitch.dataplane.agent.IdleMode;
 import dev.podswitch.agent.cni.CniConfigDirectory;
 import dev.podswitch.agent.NodeAgent;
@@ -15,6 +17,7 @@ import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 /** {@code podswitch agent}: the node agent the CNI plugin talks to, in the foreground. */
 @Command(name = "agent", mixinStandardHelpOptions = true,
@@ -25,6 +28,8 @@ import java.util.concurrent.CountDownLatch;
 public final class AgentCommand implements Callable<Integer>
 {
     public static final String DEFAULT_STATE_DIRECTORY = "/var/lib/podswitch";
+    /** How long SIGTERM waits for the agent to close before the JVM ends anyway. */
+    static final long SHUTDOWN_WAIT_S = 20;
 
     @Option(names = "--state-dir", paramLabel = "DIR", defaultValue = DEFAULT_STATE_DIRECTORY,
         description = "IPAM leases and CNI attachments, kept across restarts (default: ${DEFAULT-VALUE}).")
@@ -46,6 +51,26 @@ public final class AgentCommand implements Callable<Integer>
     @Option(names = "--api-token-file", paramLabel = "FILE",
         description = "The bearer token TCP clients must send (a file only its owner can read).")
     private Path apiTokenFile;
+
+    @Option(names = "--max-pods", paramLabel = "N", defaultValue = "100000",
+        description = "Pods the agent's cluster model holds at most; more are refused (default: ${DEFAULT-VALUE}).")
+    private int maxPods;
+
+    @Option(names = "--max-policies", paramLabel = "N", defaultValue = "10000",
+        description = "NetworkPolicies at most; an apply past it is refused, 403 (default: ${DEFAULT-VALUE}).")
+    private int maxPolicies;
+
+    @Option(names = "--max-namespaces", paramLabel = "N", defaultValue = "10000",
+        description = "Namespaces at most (default: ${DEFAULT-VALUE}).")
+    private int maxNamespaces;
+
+    @Option(names = "--api-max-body", paramLabel = "BYTES", defaultValue = "1048576",
+        description = "The largest control API request body; larger ones get 413 (default: ${DEFAULT-VALUE}).")
+    private int apiMaxBody;
+
+    @Option(names = "--api-max-connections", paramLabel = "N", defaultValue = "64",
+        description = "Control API connections at once; more get 503 (default: ${DEFAULT-VALUE}).")
+    private int apiMaxConnections;
 
     @Option(names = "--scenario", paramLabel = "FILE",
         description = "A scenario whose cluster (nodes, namespaces, pods, hosts) the agent brings up live; "
@@ -77,7 +102,14 @@ public final class AgentCommand implements Callable<Integer>
         {
             throw new IllegalArgumentException("--api-listen takes HOST:PORT, got " + listen);
         }
-        return new java.net.InetSocketAddress(listen.substring(0, colon), Integer.parseInt(listen.substring(colon + 1)));
+        try
+        {
+            return new java.net.InetSocketAddress(listen.substring(0, colon), Integer.parseInt(listen.substring(colon + 1)));
+        }
+        catch (final NumberFormatException notAPort)
+        {
+            throw new IllegalArgumentException("--api-listen takes HOST:PORT, got " + listen, notAPort);
+        }
     }
 
     @Override
@@ -119,12 +151,13 @@ public final class AgentCommand implements Callable<Integer>
         try
         {
             final NodeAgent.Options options = new NodeAgent.Options(stateDirectory, socket, apiSocket, tcpAddress(apiListen),
-                apiTokenFile, chosenUnderlay, idleMode);
+                apiTokenFile, chosenUnderlay, idleMode, new ClusterModel.Limits(maxNamespaces, maxPods, maxPolicies),
+                new ApiServer.Limits(apiMaxBody, apiMaxConnections, ApiServer.Limits.DEFAULT.readTimeoutSeconds()));
             agent = scenario == null ? NodeAgent.start(options, System.err)
                 : NodeAgent.start(options, System.err, ScenarioCluster.live(ScenarioLoader.load(scenario), chosenUnderlay,
                     idleMode));
         }
-        catch (final ScenarioException invalid)
+        catch (final ScenarioException | IllegalArgumentException invalid)
         {
             System.err.println("podswitch: " + invalid.getMessage());
             return Main.EXIT_INVALID;
@@ -136,7 +169,12 @@ public final class AgentCommand implements Callable<Integer>
             stopped.countDown();
             try
             {
-                closed.await();
+                // Bounded: a teardown that hangs (a wedged device) must not keep SIGTERM from ending the JVM.
+                if (!closed.await(SHUTDOWN_WAIT_S, TimeUnit.SECONDS))
+                {
+                    System.err.println("podswitch agent: stopping took more than " + SHUTDOWN_WAIT_S + " s; exiting anyway "
+                        + "(CNI pods keep their interfaces; the next start re-attaches them)");
+                }
             }
             catch (final InterruptedException interrupted)
             {

@@ -63,6 +63,7 @@ public final class ApiError extends Exception
         {
             case NOT_FOUND -> new ApiError(404, "NotFound", refused.getMessage(), causes);
             case CONFLICT -> new ApiError(409, "Conflict", refused.getMessage(), causes);
+            case QUOTA -> new ApiError(403, "Forbidden", refused.getMessage(), causes);
             case INVALID -> new ApiError(422, "Invalid", refused.getMessage(), causes);
         };
     }

@@ -62,7 +62,27 @@ public final class ClusterModel
         }
     }
 
+    /**
+     * How much the model holds at most; a change past a limit is refused (403-style "exceeded
+     * quota", naming the limit and its flag), so a hostile or runaway client meets an error, not an
+     * out-of-memory agent.
+     */
+    public record Limits(int maxNamespaces, int maxPods, int maxPolicies)
+    {
+        public static final Limits DEFAULT = new Limits(10_000, 100_000, 10_000);
+
+        public Limits
+        {
+            if (maxNamespaces < 1 || maxPods < 1 || maxPolicies < 1)
+            {
+                throw new IllegalArgumentException("every limit must be at least 1: " + maxNamespaces + ", " + maxPods
+                    + ", " + maxPolicies);
+            }
+        }
+    }
+
     private final PolicyPublisher publisher;
+    private final Limits limits;
     /** Keeps the last snapshot's identities, selectors and tables, so each publish compiles only what changed. */
     private final IncrementalPolicyCompiler compiler = new IncrementalPolicyCompiler();
     private Journal journal = Journal.NONE;
@@ -70,7 +90,13 @@ public final class ClusterModel
 
     public ClusterModel(final PolicyPublisher publisher)
     {
+        this(publisher, Limits.DEFAULT);
+    }
+
+    public ClusterModel(final PolicyPublisher publisher, final Limits limits)
+    {
         this.publisher = Objects.requireNonNull(publisher, "publisher");
+        this.limits = Objects.requireNonNull(limits, "limits");
     }
 
     /** Sets where applies are kept from now on (a restore runs with none, then sets it). */
@@ -99,7 +125,7 @@ public final class ClusterModel
      */
     public synchronized List<Outcome> apply(final List<ClusterChange> changes) throws ModelException, IOException
     {
-        final WorkingState state = new WorkingState(current);
+        final WorkingState state = new WorkingState(current, limits);
         final List<Outcome> outcomes = tryAll(state, changes);
         final ModelSnapshot next = state.snapshot(current.revision() + 1);
         journal.record(changes, next);
@@ -112,7 +138,7 @@ public final class ClusterModel
     /** A dry run of {@link #apply(List)}: the same checks and outcomes, nothing changed, kept or published. */
     public synchronized List<Outcome> check(final List<ClusterChange> changes) throws ModelException
     {
-        return tryAll(new WorkingState(current), changes);
+        return tryAll(new WorkingState(current, limits), changes);
     }
 
     private static List<Outcome> tryAll(final WorkingState state, final List<ClusterChange> changes) throws ModelException
@@ -171,8 +197,11 @@ public final class ClusterModel
         private final Map<String, Host> hosts;
         private final Map<String, StoredPolicy> policies;
 
-        WorkingState(final ModelSnapshot from)
+        private final Limits limits;
+
+        WorkingState(final ModelSnapshot from, final Limits limits)
         {
+            this.limits = limits;
             namespaces = new LinkedHashMap<>(from.namespaces());
             pods = new LinkedHashMap<>(from.pods());
             hosts = new LinkedHashMap<>(from.hosts());
@@ -209,6 +238,10 @@ public final class ClusterModel
             if (!errors.isEmpty())
             {
                 return ChangeResult.refused(subject, ModelException.Reason.INVALID, errors);
+            }
+            if (!namespaces.containsKey(put.name()) && namespaces.size() >= limits.maxNamespaces())
+            {
+                return overQuota(subject, "namespaces", limits.maxNamespaces(), "--max-namespaces");
             }
             final Namespace before = namespaces.put(put.name(), new Namespace(put.name(), labels.labels()));
             return ChangeResult.done(subject, before == null ? "created"
@@ -271,6 +304,14 @@ public final class ClusterModel
             if (!labels.errors().isEmpty())
             {
                 return ChangeResult.refused(subject, ModelException.Reason.INVALID, labels.errors());
+            }
+            if (pods.size() >= limits.maxPods())
+            {
+                return overQuota(subject, "pods", limits.maxPods(), "--max-pods");
+            }
+            if (!namespaces.containsKey(pod.namespace()) && namespaces.size() >= limits.maxNamespaces())
+            {
+                return overQuota(subject, "namespaces", limits.maxNamespaces(), "--max-namespaces");
             }
             namespaces.computeIfAbsent(pod.namespace(), name -> new Namespace(name, Map.of()));
             pods.put(pod.key(), pod);
@@ -352,11 +393,21 @@ public final class ClusterModel
                 return ChangeResult.refused(apply.describe(), ModelException.Reason.INVALID, decoded.errors());
             }
             final String subject = "networkpolicy " + decoded.policy().key();
+            if (!policies.containsKey(decoded.policy().key()) && policies.size() >= limits.maxPolicies())
+            {
+                return overQuota(subject, "networkpolicies", limits.maxPolicies(), "--max-policies");
+            }
             final StoredPolicy before = policies.put(decoded.policy().key(),
                 new StoredPolicy(decoded.policy(), apply.manifest()));
             final String verb = before == null ? "created"
                 : before.policy().equals(decoded.policy()) ? "unchanged" : "configured";
             return ChangeResult.done(subject, verb, decoded.warnings());
+        }
+
+        private static ChangeResult overQuota(final String subject, final String what, final int limit, final String flag)
+        {
+            return ChangeResult.refused(subject, ModelException.Reason.QUOTA, "metadata.name",
+                "Forbidden: exceeded quota: at most " + limit + " " + what + " (the daemon's " + flag + ")");
         }
 
         private ChangeResult deletePolicy(final String key)

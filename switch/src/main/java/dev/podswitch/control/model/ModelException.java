@@ -10,10 +10,10 @@ import java.util.List;
  */
 public final class ModelException extends Exception
 {
-    /** What kind of refusal, as the API would answer it (422, 404, 409). */
+    /** What kind of refusal, as the API would answer it (422, 404, 409, 403). */
     public enum Reason
     {
-        INVALID, NOT_FOUND, CONFLICT
+        INVALID, NOT_FOUND, CONFLICT, QUOTA
     }
 
     public record Problem(int change, String subject, FieldError error)

@@ -163,4 +163,26 @@ class ClusterModelTest
         assertEquals("items[1].kind", refused.problems().getFirst().error().fieldPath());
         assertEquals(1, refused.problems().getFirst().change());
     }
+
+    @Test
+    void shouldRefuseWhatGoesPastTheLimitsWithAQuotaError() throws Exception
+    {
+        final ClusterModel small = new ClusterModel(table -> { }, new ClusterModel.Limits(2, 1, 1));
+        small.apply(new ClusterChange.ApplyNetworkPolicy(policy("default", "one", Map.of())));
+        final ModelException policies = assertThrows(ModelException.class, () -> small.apply(
+            new ClusterChange.ApplyNetworkPolicy(policy("default", "two", Map.of()))));
+        assertEquals(ModelException.Reason.QUOTA, policies.reason());
+        assertTrue(policies.getMessage().contains("--max-policies"), policies.getMessage());
+        assertEquals("networkpolicy default/one configured", small.apply(new ClusterChange.ApplyNetworkPolicy(
+            policy("default", "one", Map.of("matchLabels", Map.of("a", "b"))))).toString(), "replacing one is no new one");
+
+        small.apply(new ClusterChange.AddPod(pod("default", "a", "10.244.0.9", Map.of())));
+        assertEquals(ModelException.Reason.QUOTA, assertThrows(ModelException.class, () -> small.apply(
+            new ClusterChange.AddPod(pod("default", "b", "10.244.0.10", Map.of())))).reason());
+        small.apply(new ClusterChange.PutNamespace("prod", Map.of()));
+        assertEquals(ModelException.Reason.QUOTA, assertThrows(ModelException.class, () -> small.apply(
+            new ClusterChange.PutNamespace("staging", Map.of()))).reason());
+        assertEquals(1, small.snapshot().policies().size());
+        assertEquals(1, small.snapshot().pods().size());
+    }
 }
