@@ -50,6 +50,34 @@ class ReviewFindingsTest
     }
 
     @Test
+    void shouldForgetADetachedPodsConnectionsEvenWhenTheNodesCommandQueueIsFull()
+    {
+        try (ClusterDataplane cluster = twoNodes())
+        {
+            final Attachment a = cluster.addPod("default/a", "node-1", 0, DNS);
+            // c's port is the caller's, as a live pod's TAP is: it swallows what it is sent.
+            final Attachment c = cluster.addLivePod("default/c", "node-1",
+                (node, portId, ip, mac) -> new dev.podswitch.dataplane.port.MemoryPort(portId, "c", (frame, offset, length) -> { }));
+            final Probe probe = new Probe(IpProtocol.UDP, a.name(), a.ip(), c.name(), c.ip(), 53);
+            assertTrue(a.endpoint().start(probe));
+            assertTrue(cluster.runUntilIdle());
+            final NodeDatapath node1 = cluster.node("node-1").datapath();
+            assertEquals(1, node1.connections().size(), "a -> c is tracked");
+            int queued = 0;
+            while (node1.forgetConnectionsOf(0x0A0A0A0A))
+            {
+                queued++;
+            }
+            assertTrue(queued > 0, "the queue is full now");
+
+            // The one way out waits for room instead of dropping the command (a live pod's removal once did).
+            cluster.detach(c.name());
+            cluster.runUntilIdle();
+            assertEquals(0, node1.connections().size(), "c's connections went with c all the same");
+        }
+    }
+
+    @Test
     void shouldDropATunnelFrameWhoseInnerSourceDoesNotLiveBehindTheSendingVtep()
     {
         try (ClusterDataplane cluster = twoNodes())
