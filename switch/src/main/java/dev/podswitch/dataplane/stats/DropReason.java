@@ -45,9 +45,11 @@ public enum DropReason
         + "gateway's answer"),
     RING_FULL("ring buffer full at receive (back-pressure)"),
     FRAME_TOO_LONG("frame longer than a ring slot (from a TAP: one that filled its slot and may have been cut)"),
-    BAD_OFFLOAD("offload request (virtio-net header) malformed, or from a TAP opened without offloads, or one "
-        + "software cannot finish: segmentation of a frame that is not TCP over IPv4, a checksum field beyond the "
-        + "frame"),
+    BAD_OFFLOAD("offload request (virtio-net header) malformed, from a TAP opened without offloads, or not fitting "
+        + "its frame: a checksum request on anything but TCP or UDP over IPv4, or whose start is not the L4 header or "
+        + "whose offset is not that protocol's checksum field; segmentation of anything but TCP over IPv4, into "
+        + "segments smaller than 512 bytes (asked for by a pod), more than 128 of them, or segments larger than a ring "
+        + "slot"),
     // Policy
     POLICY_DENIED_EGRESS("denied by NetworkPolicy egress of the sending pod: a packet of no tracked connection "
         + "(with switch.policy.reevaluateEstablished, also one of an established connection after a policy change)"),
