@@ -38,6 +38,9 @@ public enum DropReason
         + "tunnel"),
     BAD_TUNNEL_FRAME("VXLAN packet shorter than VXLAN + Ethernet headers, without the I flag, of another VNI, or from "
         + "a VTEP that is no peer in the forwarding table"),
+    SPOOFED_VTEP("VXLAN datagram from a sender the underlay does not believe: from one of this process's VTEP "
+        + "addresses but not from one of that VTEP's sending ports, or from any other loopback address (anything on "
+        + "the host can send from those); never delivered, whatever its VNI"),
     TUNNEL_TX_FAILED("tunnel could not send: the inner frame does not fit the encapsulation buffer, or the underlay "
         + "refused it (any segment of a super-frame)"),
     PORT_DOWN("a port of the frame is gone or refused it: the input port has no endpoint in the forwarding table, "
