@@ -58,6 +58,10 @@ public enum DropReason
         + "(with switch.policy.reevaluateEstablished, also one of an established connection after a policy change)"),
     POLICY_DENIED_INGRESS("denied by NetworkPolicy ingress of the receiving pod: a packet of no tracked connection "
         + "(with switch.policy.reevaluateEstablished, also one of an established connection after a policy change)"),
+    // Connection tracking
+    CONNTRACK_ZONE_FULL("first packet of a connection policy allowed, refused because the local endpoint it belongs to "
+        + "(its sender if local, else its receiver; one shared zone when neither is) already holds its share of the "
+        + "node's connection-tracking table (switch.conntrack.zoneLimitPercent)"),
     // Bugs
     INTERNAL_ERROR("unexpected error while handling the frame (see the distinct-error log)");
 
