@@ -20,6 +20,14 @@ import dev.podswitch.dataplane.stats.DropReason;
  * connection's next packet in its original direction after every policy change and ends it if
  * the new policy denies it.
  *
+ * <p>Each new connection is charged to the zone of the local endpoint it belongs to — its sender
+ * when the sender is on this node, else its receiver, else one shared {@link
+ * ConnectionTracker#FOREIGN_ZONE} — so one pod can fill only its own share of the node's table. A
+ * connection its zone has no room for is dropped ({@link DropReason#CONNTRACK_ZONE_FULL}) rather
+ * than forwarded untracked: untracked, its replies would be judged as new connections, and denied
+ * wherever ingress is isolated. A flood aimed at a pod uses that pod's share (its receiver's zone):
+ * it can starve the pod it targets, never its neighbours.
+ *
  * <p>One per pipeline thread (it owns that thread's connection tracker); no allocation, lock or
  * exception per packet.
  */
@@ -92,11 +100,29 @@ public final class PolicyEnforcer
         final DropReason denied = judge(meta, policy, fromLocalPod, isLocalPod(table, meta.ipDestination));
         if (denied == null && handle == ConnectionTracker.MISS)
         {
-            // MISS from insert: a full table or a packet that cannot start a connection, forwarded
-            // untracked (the tracker counts it).
-            lastHandle = tracker.insert(meta, nowNs, policy.generation());
+            final long inserted = tracker.insert(meta, nowNs, policy.generation(), zoneOf(meta, table));
+            if (inserted == ConnectionTracker.ZONE_FULL)
+            {
+                return DropReason.CONNTRACK_ZONE_FULL;
+            }
+            // MISS: a window of entries it may not take, or a packet that cannot start a connection;
+            // forwarded untracked (the tracker counts it).
+            lastHandle = inserted;
         }
         return denied;
+    }
+
+    /**
+     * The zone a new connection is charged to: the local endpoint that sent it (anti-spoofing made
+     * the source address the sending port's own), else the one it is for, else the shared zone.
+     */
+    private static int zoneOf(final PacketMeta meta, final ForwardingTable table)
+    {
+        if (table.localByIp(meta.ipSource) != null)
+        {
+            return meta.ipSource;
+        }
+        return table.localByIp(meta.ipDestination) != null ? meta.ipDestination : ConnectionTracker.FOREIGN_ZONE;
     }
 
     private static boolean isLocalPod(final ForwardingTable table, final int ip)

@@ -22,13 +22,42 @@ import java.util.List;
  * (see {@link ConntrackTable}). Time is the caller's {@code nowNs} (one clock read per batch), so
  * tests drive expiry without sleeping.
  *
+ * <p><b>Zones.</b> One table serves every pod of the node, so each new connection is charged to a
+ * zone — the local endpoint it belongs to, chosen by the caller — and a zone may hold at most
+ * {@link #zoneLimit()} entries (by default {@value #ZONE_LIMIT_PERCENT_DEFAULT}% of the capacity,
+ * {@code -D}{@value #ZONE_LIMIT_PERCENT_PROP_NAME}), as Linux's nf_conntrack zone limits and OVS's
+ * {@code dpctl/ct-set-limits} bound each zone. A new connection over its zone's share is refused
+ * ({@link #ZONE_FULL}), not given another pod's slot; and eviction never takes an entry of a zone
+ * holding fewer entries than the inserting one (see {@link ConntrackTable}). So one pod's flood of
+ * new flows — unanswered or answered — can neither evict another pod's unanswered handshakes and
+ * DNS queries nor fill the table with assured entries until everyone else goes untracked.
+ *
  * <p><b>Handles.</b> {@link #lookup} and {@link #insert} return a handle: the slot index in the low
- * 32 bits and {@link #isReply}, {@link #isRelated}, {@link #isInvalid} flags above, or {@link #MISS}.
- * A handle is valid until the next call that can free an entry (lookup, insert, sweep, remove).
+ * 32 bits and {@link #isReply}, {@link #isRelated}, {@link #isInvalid} flags above, or {@link #MISS}
+ * (or, from {@link #insert}, {@link #ZONE_FULL}). A handle is valid until the next call that can
+ * free an entry (lookup, insert, sweep, remove).
  */
 public final class ConnectionTracker
 {
     public static final long MISS = ConntrackTable.MISS;
+    /** From {@link #insert}: the connection's zone holds its limit of entries; it is not tracked. */
+    public static final long ZONE_FULL = -2;
+    /** Charged to nobody: not limited (callers that do not know the local endpoint; tests, benchmarks). */
+    public static final int NO_ZONE = ConntrackTable.NO_ZONE;
+    /**
+     * The zone of connections with no local endpoint at either end (255.255.255.255, never an
+     * endpoint's address): one share for all of them.
+     */
+    public static final int FOREIGN_ZONE = -1;
+    public static final String ZONE_LIMIT_PERCENT_PROP_NAME = "switch.conntrack.zoneLimitPercent";
+    /**
+     * A quarter: a busy pod (a proxy, a load generator) may hold many connections, and three
+     * quarters of the table stay for the others whatever one pod does. Every pod of a node flooding
+     * at once can still fill it; the limit is about one pod, as Linux's and OVS's per-zone ones are.
+     */
+    public static final int ZONE_LIMIT_PERCENT_DEFAULT = 25;
+    private static final int ZONE_LIMIT_PERCENT =
+        Integer.getInteger(ZONE_LIMIT_PERCENT_PROP_NAME, ZONE_LIMIT_PERCENT_DEFAULT);
     /** Slots a key may occupy from its home: the cost of a lookup, and the eviction neighbourhood. */
     public static final int PROBE_WINDOW = ConntrackTable.PROBE_WINDOW;
     public static final int MAX_CAPACITY = ConntrackTable.MAX_CAPACITY;
@@ -48,10 +77,28 @@ public final class ConnectionTracker
     private final ConntrackTable table;
     private final ForwardCache forwardCache;
 
+    /** With each zone limited to {@value #ZONE_LIMIT_PERCENT_PROP_NAME} percent of {@code capacity} (at least one entry). */
     public ConnectionTracker(final int capacity, final ConntrackTimeouts timeouts)
     {
-        this.table = new ConntrackTable(capacity, timeouts, counters);
+        this(capacity, timeouts, zoneLimitFor(capacity, ZONE_LIMIT_PERCENT));
+    }
+
+    /** @param zoneLimit the most entries one zone may hold, in [1, capacity]. */
+    public ConnectionTracker(final int capacity, final ConntrackTimeouts timeouts, final int zoneLimit)
+    {
+        this.table = new ConntrackTable(capacity, timeouts, counters, zoneLimit);
         this.forwardCache = new ForwardCache(capacity);
+    }
+
+    /** {@code percent} of {@code capacity}, at least one entry. */
+    static int zoneLimitFor(final int capacity, final int percent)
+    {
+        if (percent < 1 || percent > 100)
+        {
+            throw new IllegalArgumentException(ZONE_LIMIT_PERCENT_PROP_NAME + "=" + percent
+                + " must lie in [1, 100]: the share of the conntrack table one local endpoint may hold");
+        }
+        return (int)Math.max(1, (long)capacity * percent / 100);
     }
 
     public static boolean isReply(final long handle)
@@ -195,22 +242,30 @@ public final class ConnectionTracker
         return (found ^ ConntrackTable.REPLY_FLAG) | ConntrackTable.RELATED_FLAG;
     }
 
+    /** As {@link #insert(PacketMeta, long, long, int)} charged to nobody ({@link #NO_ZONE}): never {@link #ZONE_FULL}. */
+    public long insert(final PacketMeta meta, final long nowNs, final long policyGeneration)
+    {
+        return insert(meta, nowNs, policyGeneration, NO_ZONE);
+    }
+
     /**
      * Tracks a new connection whose first packet, in its original direction, is {@code meta}, which
-     * policy generation {@code policyGeneration} allowed. Call it after {@link #lookup} missed; if
-     * the connection is tracked after all, its handle is returned unchanged.
+     * policy generation {@code policyGeneration} allowed, charged to {@code zone} (the local
+     * endpoint it belongs to). Call it after {@link #lookup} missed; if the connection is tracked
+     * after all, its handle is returned unchanged, whatever its zone holds.
      *
      * <p>The first state follows the packet: TCP SYN → SYN_SENT, and in Linux's loose manner a
      * mid-stream ACK or SYN+ACK → ESTABLISHED (not assured until a reply is seen), FIN → FIN_WAIT,
      * RST → CLOSE; SCTP INIT → COOKIE_WAIT; UDP and other protocols → UNREPLIED; ICMP echo request
      * → UNREPLIED.
      *
-     * @return the new entry's handle, or {@link #MISS} when the packet cannot start a connection
+     * @return the new entry's handle; {@link #ZONE_FULL} when the zone holds its limit (counted:
+     * the caller drops the packet); or {@link #MISS} when the packet cannot start a connection
      * (TCP flags no stack sends, ICMP other than an echo request; counted invalid) or its probe
-     * window holds only live assured entries (counted as an insert failure). Either way the
-     * caller decides whether to forward the packet untracked.
+     * window holds only entries it may not take (counted as an insert failure) — then the caller
+     * decides whether to forward the packet untracked.
      */
-    public long insert(final PacketMeta meta, final long nowNs, final long policyGeneration)
+    public long insert(final PacketMeta meta, final long nowNs, final long policyGeneration, final int zone)
     {
         final int protocol = meta.ipProtocol;
         final int word = switch (protocol)
@@ -238,8 +293,13 @@ public final class ConnectionTracker
         {
             return existing;
         }
+        if (!table.hasRoomIn(zone))
+        {
+            counters.countZoneFull();
+            return ZONE_FULL;
+        }
         final long handle = table.add(source, destination, protocol, sourcePort, destinationPort, word,
-            policyGeneration, nowNs);
+            policyGeneration, nowNs, zone);
         if (handle == MISS)
         {
             counters.countInsertFailure();
@@ -324,6 +384,18 @@ public final class ConnectionTracker
     public int capacity()
     {
         return table.capacity();
+    }
+
+    /** The most entries one zone may hold. */
+    public int zoneLimit()
+    {
+        return table.zoneLimit();
+    }
+
+    /** The entries {@code zone} holds now, expired ones not yet freed included (0 for {@link #NO_ZONE}). */
+    public int zoneSize(final int zone)
+    {
+        return table.zoneSize(zone);
     }
 
     public ConntrackCounters counters()

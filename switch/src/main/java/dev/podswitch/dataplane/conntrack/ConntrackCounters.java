@@ -11,7 +11,8 @@ import java.util.concurrent.atomic.AtomicLongArray;
  *   <li>{@code lookups = hits + misses} ({@code related} and {@code invalid} count subsets of hits);</li>
  *   <li>{@code inserts = size + evictions + expirations + removals}: every entry ever inserted is
  *   still there, was evicted for a new one, expired, or was removed (by {@code remove}, or because
- *   a new connection reopened its closed tuple).</li>
+ *   a new connection reopened its closed tuple). Refused inserts ({@code insertFailures},
+ *   {@code zoneFull}, invalid first packets) are not inserts.</li>
  * </ul>
  */
 public final class ConntrackCounters
@@ -26,7 +27,8 @@ public final class ConntrackCounters
     private static final int EVICTIONS = 7;
     private static final int EXPIRATIONS = 8;
     private static final int REMOVALS = 9;
-    private static final int COUNT = 10;
+    private static final int ZONE_FULL = 10;
+    private static final int COUNT = 11;
 
     private final AtomicLongArray values = new AtomicLongArray(COUNT);
 
@@ -68,6 +70,11 @@ public final class ConntrackCounters
     void countInsertFailure()
     {
         increment(INSERT_FAILURES);
+    }
+
+    void countZoneFull()
+    {
+        increment(ZONE_FULL);
     }
 
     void countEviction()
@@ -127,6 +134,12 @@ public final class ConntrackCounters
         return values.get(INSERT_FAILURES);
     }
 
+    /** New connections refused because their zone (the local pod they belong to) held its limit of entries. */
+    public long zoneFull()
+    {
+        return values.get(ZONE_FULL);
+    }
+
     /** Live entries displaced by a new connection. */
     public long evictions()
     {
@@ -148,6 +161,7 @@ public final class ConntrackCounters
     {
         return "lookups=" + lookups() + " hits=" + hits() + " misses=" + misses() + " related=" + related()
             + " invalid=" + invalid() + " inserts=" + inserts() + " insertFailures=" + insertFailures()
-            + " evictions=" + evictions() + " expirations=" + expirations() + " removals=" + removals();
+            + " zoneFull=" + zoneFull() + " evictions=" + evictions() + " expirations=" + expirations()
+            + " removals=" + removals();
     }
 }

@@ -6,10 +6,12 @@ import dev.podswitch.dataplane.packet.PacketBytes;
 /**
  * A copy of one tracked connection, for tests, the CLI and reports; never made on the packet path.
  * The tuple is the original direction's. Ports are an ICMP echo's identifier, zero for protocols
- * without ports.
+ * without ports. The zone is the local endpoint the entry is charged to (its address), {@link
+ * ConnectionTracker#FOREIGN_ZONE}, or {@link ConnectionTracker#NO_ZONE}.
  */
 public record ConntrackEntry(
     int index,
+    int zone,
     int protocol,
     int source,
     int destination,
@@ -40,6 +42,8 @@ public record ConntrackEntry(
             ? " sport=" + sourcePort + " dport=" + destinationPort : "")
             + (seenReply ? "" : " [UNREPLIED]") + (assured ? " [ASSURED]" : "")
             + " expires_s=" + Math.max(0, (expiryNs - nowNs) / 1_000_000_000L)
-            + " packets=" + packetsOriginal + "/" + packetsReply + " generation=" + policyGeneration;
+            + " packets=" + packetsOriginal + "/" + packetsReply + " generation=" + policyGeneration
+            + (zone == ConnectionTracker.NO_ZONE ? "" : zone == ConnectionTracker.FOREIGN_ZONE ? " zone=foreign"
+            : " zone=" + PacketBytes.ipToString(zone));
     }
 }

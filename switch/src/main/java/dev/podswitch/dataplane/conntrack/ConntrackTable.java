@@ -24,15 +24,28 @@ import java.util.concurrent.ThreadLocalRandom;
  * <pre>
  *  hashBySlot: int[capacity]    0 = free, else the key's hash (forced odd)
  *  entries:    long[capacity × 8], one 64-byte record per slot:
- *  0            8               16          24          32            40          48           56
- * +------------+---------------+-----------+-----------+-------------+-----------+------------+------------+
- * | src | dst  | proto|sp|dp   | expiry ns | state word| policy gen  | created ns| packets orig| packets rep|
- * +------------+---------------+-----------+-----------+-------------+-----------+------------+------------+
+ *  0            8               16          24           32            40          48           56
+ * +------------+---------------+-----------+------------+-------------+-----------+------------+------------+
+ * | src | dst  | proto|sp|dp   | expiry ns | zone|state | policy gen  | created ns| packets orig| packets rep|
+ * +------------+---------------+-----------+------------+-------------+-----------+------------+------------+
  * </pre>
- * When a new connection finds its window full, it takes an expired entry's slot, else evicts the
- * unassured entry closest to expiry (an unanswered or closing connection, never one that has
- * proved itself — see {@link ConntrackState#isAssured}), else is refused and counted. A flood of
- * new flows therefore neither grows memory nor breaks established connections.
+ *
+ * <p><b>Zones.</b> Each entry is charged to a zone (the local endpoint it belongs to, or
+ * {@link #NO_ZONE}: nobody's), kept in the high half of its state word and counted per zone in
+ * {@link ZoneCounts}, as Linux's and OVS's per-zone conntrack limits count. A zone holds at most
+ * {@code zoneLimit} entries: {@link #hasRoomIn} says whether it may open one more, and the tracker
+ * refuses the new connection when it may not — a pod that floods the table only fills its own
+ * share. Expired entries count until freed (by a lookup, an insert that needs their slot, or the
+ * sweep), as they do in the table's size.
+ *
+ * <p><b>Eviction.</b> When a new connection finds its window full, it takes an expired entry's
+ * slot, else evicts an unassured entry (an unanswered or closing connection, never one that has
+ * proved itself — see {@link ConntrackState#isAssured}), else is refused and counted. Of the
+ * unassured entries it may take the one of the zone holding most entries (its own first on a tie),
+ * and of those the one closest to expiry; an entry of a zone holding fewer entries than the
+ * inserting zone is never taken. So a flood of new flows neither grows memory nor breaks
+ * established connections, and a pod's flood evicts its own unanswered entries, never a smaller
+ * pod's handshake or DNS query.
  *
  * <p><b>Handles.</b> The slot index in the low 32 bits and {@link #REPLY_FLAG}, {@link #RELATED_FLAG},
  * {@link #INVALID_FLAG} above, or {@link #MISS}. A handle is valid until the next call that can free
@@ -41,6 +54,10 @@ import java.util.concurrent.ThreadLocalRandom;
 final class ConntrackTable
 {
     static final long MISS = -1;
+    /** The zone of entries charged to nobody: not limited, and evictable by any zone. */
+    static final int NO_ZONE = 0;
+    /** The most zones that may hold entries at once (a node's local endpoints: a /24 pod CIDR has 254). */
+    static final int MAX_ZONES = 4096;
     /** Slots a key may occupy from its home: the cost of a lookup, and the eviction neighbourhood. */
     static final int PROBE_WINDOW = 16;
     static final int MAX_CAPACITY = 1 << 26;
@@ -71,16 +88,27 @@ final class ConntrackTable
     /** Per-instance hash basis, so that nobody can precompute tuples that collide (OVS hash_basis). */
     private final long hashBasis;
     private final ConntrackCounters counters;
+    private final ZoneCounts zoneCounts;
+    private final int zoneLimit;
     private int size;
     private int sweepCursor;
 
-    ConntrackTable(final int capacity, final ConntrackTimeouts timeouts, final ConntrackCounters counters)
+    ConntrackTable(final int capacity, final ConntrackTimeouts timeouts, final ConntrackCounters counters,
+        final int zoneLimit)
     {
         if (capacity < 1 || capacity > MAX_CAPACITY || Integer.bitCount(capacity) != 1)
         {
             throw new IllegalArgumentException("conntrack capacity=" + capacity + " must be a power of two in [1, "
                 + MAX_CAPACITY + "]");
         }
+        if (zoneLimit < 1 || zoneLimit > capacity)
+        {
+            throw new IllegalArgumentException("conntrack zoneLimit=" + zoneLimit + " must lie in [1, capacity="
+                + capacity + "]; set " + ConnectionTracker.ZONE_LIMIT_PERCENT_PROP_NAME
+                + " (percent of the capacity) or pass the limit to ConnectionTracker");
+        }
+        this.zoneLimit = zoneLimit;
+        this.zoneCounts = new ZoneCounts(Math.min(capacity, MAX_ZONES));
         this.mask = capacity - 1;
         this.window = Math.min(PROBE_WINDOW, capacity);
         this.hashBySlot = new int[capacity];
@@ -154,41 +182,74 @@ final class ConntrackTable
     }
 
     /**
+     * Whether {@code zone} may hold one more entry: {@link #NO_ZONE} always; another while it holds
+     * fewer than the zone limit (and, for a zone holding none, while fewer than {@link #MAX_ZONES}
+     * zones hold any).
+     */
+    boolean hasRoomIn(final int zone)
+    {
+        if (zone == NO_ZONE)
+        {
+            return true;
+        }
+        final int held = zoneCounts.count(zone);
+        return held > 0 ? held < zoneLimit : zoneCounts.zones() < MAX_ZONES;
+    }
+
+    /** The entries {@code zone} holds, expired ones not yet freed included. */
+    int zoneSize(final int zone)
+    {
+        return zone == NO_ZONE ? 0 : zoneCounts.count(zone);
+    }
+
+    int zoneLimit()
+    {
+        return zoneLimit;
+    }
+
+    /**
      * Adds the entry of a new connection whose tuple (original direction) is not in the table, in
-     * state {@code word}, with its first packet counted.
+     * state {@code word}, with its first packet counted, charged to {@code zone} (which must have
+     * room: {@link #hasRoomIn}).
      *
-     * @return its handle, or {@link #MISS} when its window holds only live assured entries.
+     * @return its handle, or {@link #MISS} when its window holds only live entries it may not take.
      */
     long add(final int source, final int destination, final int protocol, final int sourcePort,
-        final int destinationPort, final int word, final long policyGeneration, final long nowNs)
+        final int destinationPort, final int word, final long policyGeneration, final long nowNs, final int zone)
     {
         final long addresses = addresses(source, destination);
         final long protocolPorts = protocolPorts(protocol, sourcePort, destinationPort);
         final long hash = hash(addresses, protocolPorts);
-        final int slot = claimSlot((int)hash & mask, nowNs);
+        final int slot = claimSlot((int)hash & mask, nowNs, zone);
         if (slot < 0)
         {
             return MISS;
         }
+        if (zone != NO_ZONE && !zoneCounts.increment(zone))
+        {
+            // Not after hasRoomIn (a claim only ever frees); a caller that skipped it is refused, not miscounted.
+            return MISS;
+        }
         hashBySlot[slot] = tag(hash);
+        size++;
         final int base = slot << SLOT_SHIFT;
         entries[base + ADDRESSES_OFFSET] = addresses;
         entries[base + PROTOCOL_PORTS_OFFSET] = protocolPorts;
         entries[base + EXPIRY_NS_OFFSET] = nowNs + timeoutNsByState[word & ConntrackState.STATE_MASK];
-        entries[base + STATE_OFFSET] = word;
+        entries[base + STATE_OFFSET] = stateWord(zone, word);
         entries[base + POLICY_GENERATION_OFFSET] = policyGeneration;
         entries[base + CREATED_NS_OFFSET] = nowNs;
         entries[base + PACKETS_ORIGINAL_OFFSET] = 1;
         entries[base + PACKETS_REPLY_OFFSET] = 0;
-        size++;
         return slot;
     }
 
-    /** A free slot in the window from {@code home}, else an expired one, else an evictable one, else -1. */
-    private int claimSlot(final int home, final long nowNs)
+    /**
+     * A free slot in the window from {@code home}, else an expired one, else one {@code zone} may
+     * evict (see the class comment), else -1.
+     */
+    private int claimSlot(final int home, final long nowNs, final int zone)
     {
-        int victim = -1;
-        long victimExpiryNs = 0;
         for (int i = 0; i < window; i++)
         {
             final int slot = (home + i) & mask;
@@ -197,6 +258,10 @@ final class ConntrackTable
                 return slot;
             }
         }
+        final int inserterHeld = zoneSize(zone);
+        int victim = -1;
+        long victimWeight = -1;
+        long victimExpiryNs = 0;
         for (int i = 0; i < window; i++)
         {
             final int slot = (home + i) & mask;
@@ -208,11 +273,25 @@ final class ConntrackTable
                 counters.countExpiration();
                 return slot;
             }
-            // Compared by difference, as nanoTime values may be negative or wrap.
-            if (!ConntrackState.isAssured((int)entries[base + STATE_OFFSET])
-                && (victim < 0 || expiryNs - victimExpiryNs < 0))
+            final long stateWord = entries[base + STATE_OFFSET];
+            if (ConntrackState.isAssured((int)stateWord))
+            {
+                continue;
+            }
+            final int victimZone = (int)(stateWord >>> 32);
+            final int held = zoneSize(victimZone);
+            if (zone != NO_ZONE && victimZone != zone && victimZone != NO_ZONE && held < inserterHeld)
+            {
+                // A zone holding fewer entries than the inserter's keeps them: a flood pays for itself.
+                continue;
+            }
+            // The largest zone first, the inserter's own on a tie, then the one closest to expiry
+            // (compared by difference, as nanoTime values may be negative or wrap).
+            final long weight = 2L * held + (victimZone == zone ? 1 : 0);
+            if (weight > victimWeight || weight == victimWeight && expiryNs - victimExpiryNs < 0)
             {
                 victim = slot;
+                victimWeight = weight;
                 victimExpiryNs = expiryNs;
             }
         }
@@ -231,7 +310,7 @@ final class ConntrackTable
     void advance(final long handle, final int word, final long nowNs)
     {
         final int base = index(handle) << SLOT_SHIFT;
-        entries[base + STATE_OFFSET] = word;
+        entries[base + STATE_OFFSET] = stateWord((int)(entries[base + STATE_OFFSET] >>> 32), word);
         entries[base + EXPIRY_NS_OFFSET] = nowNs + timeoutNsByState[word & ConntrackState.STATE_MASK];
         entries[base + (isReply(handle) ? PACKETS_REPLY_OFFSET : PACKETS_ORIGINAL_OFFSET)]++;
     }
@@ -330,7 +409,8 @@ final class ConntrackTable
         final long addresses = entries[base + ADDRESSES_OFFSET];
         final long protocolPorts = entries[base + PROTOCOL_PORTS_OFFSET];
         final int word = (int)entries[base + STATE_OFFSET];
-        return new ConntrackEntry(slot, (int)(protocolPorts >>> 32), (int)(addresses >>> 32), (int)addresses,
+        final int zone = (int)(entries[base + STATE_OFFSET] >>> 32);
+        return new ConntrackEntry(slot, zone, (int)(protocolPorts >>> 32), (int)(addresses >>> 32), (int)addresses,
             (int)(protocolPorts >>> 16) & 0xFFFF, (int)protocolPorts & 0xFFFF, ConntrackState.name(word),
             (word & ConntrackState.SEEN_REPLY) != 0, ConntrackState.isAssured(word), entries[base + CREATED_NS_OFFSET],
             entries[base + EXPIRY_NS_OFFSET], entries[base + POLICY_GENERATION_OFFSET],
@@ -353,8 +433,19 @@ final class ConntrackTable
 
     private void free(final int slot)
     {
+        final int zone = (int)(entries[(slot << SLOT_SHIFT) + STATE_OFFSET] >>> 32);
+        if (zone != NO_ZONE)
+        {
+            zoneCounts.decrement(zone);
+        }
         hashBySlot[slot] = 0;
         size--;
+    }
+
+    /** The state word with the entry's zone in its high half (the state machines see only the low half). */
+    private static long stateWord(final int zone, final int word)
+    {
+        return ((long)zone << 32) | (word & 0xFFFF_FFFFL);
     }
 
     private static long addresses(final int source, final int destination)

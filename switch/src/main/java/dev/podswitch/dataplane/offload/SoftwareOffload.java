@@ -60,49 +60,45 @@ public final class SoftwareOffload
     public boolean finish(final MemorySegment frame, final long offset, final int length, final long offload,
         final SegmentSink sink)
     {
+        if (!isFeasible(frame, offset, length, offload))
+        {
+            return false;
+        }
         if (Offload.isSegmented(offload))
         {
             return segment(frame, offset, length, offload, sink);
         }
         if (Offload.needsChecksum(offload))
         {
-            if (!completeChecksum(frame, offset, length, offload))
-            {
-                return false;
-            }
+            completeChecksum(frame, offset, length, offload);
         }
         return sink.send(frame, offset, length);
     }
 
-    /** Whether {@link #finish} can honour {@code offload} for this frame (what it checks before any work). */
+    /**
+     * Whether {@link #finish} can honour {@code offload} for this frame (what it checks before any
+     * work): the request fits the frame ({@link OffloadCheck}: the checksum field is the L4
+     * checksum, at most {@link OffloadCheck#MAX_SEGMENTS} segments) and each segment fits the
+     * scratch buffer. No floor on the segment size here: super-frames merged from the tunnel carry
+     * the remote sender's, and merging never makes more segments than arrived.
+     */
     public boolean isFeasible(final MemorySegment frame, final long offset, final int length, final long offload)
     {
-        if (Offload.isSegmented(offload))
-        {
-            return tcpHeadersEnd(frame, offset, length, offload) > 0;
-        }
-        return !Offload.needsChecksum(offload) || checksumFieldFits(length, offload);
-    }
-
-    /** Sums {@code [checksumStart, end)} over the pseudo-header seed and stores the result in place. */
-    public boolean completeChecksum(final MemorySegment frame, final long offset, final int length, final long offload)
-    {
-        if (!checksumFieldFits(length, offload))
+        if (!OffloadCheck.fits(frame, offset, length, offload, 1))
         {
             return false;
         }
+        return !Offload.isSegmented(offload) || tcpHeadersEnd(frame, offset, length, offload) > 0;
+    }
+
+    /** Sums {@code [checksumStart, end)} over the pseudo-header seed and stores the result in place. */
+    private void completeChecksum(final MemorySegment frame, final long offset, final int length, final long offload)
+    {
         final int start = Offload.checksumStart(offload);
         final int checksum = Checksums.fold(Checksums.sum(frame, offset + start, length - start, 0));
         PacketBytes.putU16(frame, offset + start + Offload.checksumOffset(offload),
             checksum == 0 ? CSUM_MANGLED_ZERO : checksum);
         checksumsCompleted++;
-        return true;
-    }
-
-    private static boolean checksumFieldFits(final int length, final long offload)
-    {
-        final int start = Offload.checksumStart(offload);
-        return start >= EthernetFlyweight.HEADER_LENGTH && start + Offload.checksumOffset(offload) + 2 <= length;
     }
 
     private boolean segment(final MemorySegment frame, final long offset, final int length, final long offload,
@@ -122,7 +118,7 @@ public final class SoftwareOffload
         final int flags = PacketBytes.getU8(frame, offset + l4 + TCP_FLAGS);
         final int sourceIp = PacketBytes.getI32(frame, offset + l3 + IPV4_SOURCE);
         final int destinationIp = PacketBytes.getI32(frame, offset + l3 + IPV4_DESTINATION);
-        final int segments = Math.max(1, (payload + mss - 1) / mss);
+        final int segments = OffloadCheck.segments(payload, mss);
         boolean allSent = true;
         for (int i = 0; i < segments; i++)
         {

@@ -38,6 +38,9 @@ public enum DropReason
         + "tunnel"),
     BAD_TUNNEL_FRAME("VXLAN packet shorter than VXLAN + Ethernet headers, without the I flag, of another VNI, or from "
         + "a VTEP that is no peer in the forwarding table"),
+    SPOOFED_VTEP("VXLAN datagram from a sender the underlay does not believe: from one of this process's VTEP "
+        + "addresses but not from one of that VTEP's sending ports, or from any other loopback address (anything on "
+        + "the host can send from those); never delivered, whatever its VNI"),
     TUNNEL_TX_FAILED("tunnel could not send: the inner frame does not fit the encapsulation buffer, or the underlay "
         + "refused it (any segment of a super-frame)"),
     PORT_DOWN("a port of the frame is gone or refused it: the input port has no endpoint in the forwarding table, "
@@ -45,14 +48,20 @@ public enum DropReason
         + "gateway's answer"),
     RING_FULL("ring buffer full at receive (back-pressure)"),
     FRAME_TOO_LONG("frame longer than a ring slot (from a TAP: one that filled its slot and may have been cut)"),
-    BAD_OFFLOAD("offload request (virtio-net header) malformed, or from a TAP opened without offloads, or one "
-        + "software cannot finish: segmentation of a frame that is not TCP over IPv4, a checksum field beyond the "
-        + "frame"),
+    BAD_OFFLOAD("offload request (virtio-net header) malformed, from a TAP opened without offloads, or not fitting "
+        + "its frame: a checksum request on anything but TCP or UDP over IPv4, or whose start is not the L4 header or "
+        + "whose offset is not that protocol's checksum field; segmentation of anything but TCP over IPv4, into "
+        + "segments smaller than 512 bytes (asked for by a pod), more than 128 of them, or segments larger than a ring "
+        + "slot"),
     // Policy
     POLICY_DENIED_EGRESS("denied by NetworkPolicy egress of the sending pod: a packet of no tracked connection "
         + "(with switch.policy.reevaluateEstablished, also one of an established connection after a policy change)"),
     POLICY_DENIED_INGRESS("denied by NetworkPolicy ingress of the receiving pod: a packet of no tracked connection "
         + "(with switch.policy.reevaluateEstablished, also one of an established connection after a policy change)"),
+    // Connection tracking
+    CONNTRACK_ZONE_FULL("first packet of a connection policy allowed, refused because the local endpoint it belongs to "
+        + "(its sender if local, else its receiver; one shared zone when neither is) already holds its share of the "
+        + "node's connection-tracking table (switch.conntrack.zoneLimitPercent)"),
     // Bugs
     INTERNAL_ERROR("unexpected error while handling the frame (see the distinct-error log)");
 

@@ -18,8 +18,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 /**
  * The no-allocation rule (STYLE §2.1) for lookup, insert, sweep, and parsing ICMP error quotes,
  * checked with the JVM's per-thread allocation counter rather than a benchmark: after warm-up, a
- * million operations covering hits, misses, inserts, evictions, expiry, related errors and
- * sweeping must allocate nothing. Not a timing test.
+ * million operations covering hits, misses, inserts charged to zones, zones refusing at their
+ * limit, evictions, expiry, related errors and sweeping must allocate nothing. Not a timing test.
  */
 class ConnectionTrackerAllocationTest
 {
@@ -33,24 +33,32 @@ class ConnectionTrackerAllocationTest
     {
         final com.sun.management.ThreadMXBean threads = threadBean();
         final ConnectionTracker tracker = new ConnectionTracker(1024, ConntrackTimeouts.DEFAULTS);
-        final PacketMeta[] packets = packets(new SplittableRandom(42));
+        final SplittableRandom random = new SplittableRandom(42);
+        final PacketMeta[] packets = packets(random);
+        // Four zones of a quarter of the table each: together they fill it, and each meets its limit.
+        final int[] zones = new int[PACKETS];
+        for (int i = 0; i < PACKETS; i++)
+        {
+            zones[i] = Packets.ip(10, 2, 0, 1 + random.nextInt(4));
+        }
         final long[] nowNs = {1_000 * S};
 
         for (int round = 0; round < 30; round++)
         {
-            run(tracker, packets, nowNs);
+            run(tracker, packets, zones, nowNs);
         }
         final long before = threads.getCurrentThreadAllocatedBytes();
         long work = 0;
         for (int round = 0; round < 100; round++)
         {
-            work += run(tracker, packets, nowNs);
+            work += run(tracker, packets, zones, nowNs);
         }
         final long allocated = threads.getCurrentThreadAllocatedBytes() - before;
 
         assertTrue(work > 100_000, "the loop did real work: " + work);
         final ConntrackCounters c = tracker.counters();
-        assertTrue(c.evictions() > 0 && c.expirations() > 0 && c.related() > 0 && c.hits() > 0, c.toString());
+        assertTrue(c.evictions() > 0 && c.expirations() > 0 && c.related() > 0 && c.hits() > 0 && c.zoneFull() > 0,
+            c.toString());
         assertTrue(allocated < TOLERANCE_BYTES, "allocated " + allocated + " bytes over " + 100 * PACKETS
             + " packets");
     }
@@ -89,7 +97,8 @@ class ConnectionTrackerAllocationTest
     }
 
     /** One pass over the packets as a pipeline would run them: lookup, insert on miss, sweep per burst. */
-    private static long run(final ConnectionTracker tracker, final PacketMeta[] packets, final long[] nowNs)
+    private static long run(final ConnectionTracker tracker, final PacketMeta[] packets, final int[] zones,
+        final long[] nowNs)
     {
         long work = 0;
         for (int i = 0; i < packets.length; i++)
@@ -97,7 +106,7 @@ class ConnectionTrackerAllocationTest
             final PacketMeta meta = packets[i];
             if (tracker.lookup(meta, nowNs[0]) == ConnectionTracker.MISS)
             {
-                work += tracker.insert(meta, nowNs[0], 1) == ConnectionTracker.MISS ? 0 : 1;
+                work += tracker.insert(meta, nowNs[0], 1, zones[i]) < 0 ? 0 : 1;
             }
             else
             {

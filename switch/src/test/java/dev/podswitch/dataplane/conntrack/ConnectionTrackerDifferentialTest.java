@@ -21,7 +21,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * steps from nanoseconds to days, policy allowing most misses, occasional removal and full sweeps.
  * Every lookup and insert must agree on hit or miss, direction, relation, validity, state, expiry
  * and policy generation; the table must never need to evict (it is large enough), so its size
- * must equal the reference's.
+ * must equal the reference's. Inserts are charged to random zones (nobody, either end, the shared
+ * one) under a small limit, so refusals are frequent: both must refuse the same ones, and every
+ * zone must hold as many entries in both.
  */
 class ConnectionTrackerDifferentialTest
 {
@@ -30,6 +32,8 @@ class ConnectionTrackerDifferentialTest
     private static final int STEPS = 200;
     private static final long S = 1_000_000_000L;
     private static final int[] HOSTS = {Packets.POD_A, Packets.POD_B, Packets.POD_C};
+    private static final int ZONE_LIMIT = 6;
+    private static final int[] ZONES = {Packets.POD_A, Packets.POD_B, Packets.POD_C, ConnectionTracker.FOREIGN_ZONE};
     private static final int[] TCP_FLAGS = {SYN, SYN, SYN | ACK, SYN | ACK, ACK, ACK, PSH | ACK, FIN | ACK, FIN,
         RST, RST | ACK, 0, SYN | FIN, PSH};
     private static final int[] CHUNKS = {1, 1, 2, 2, 0, 10, 11, 6, 7, 8, 14, 4};
@@ -38,6 +42,7 @@ class ConnectionTrackerDifferentialTest
     private int related;
     private int invalid;
     private int reopened;
+    private int zoneFull;
 
     @Test
     void shouldAgreeWithReferenceWhenGivenRandomPacketSequences()
@@ -52,11 +57,12 @@ class ConnectionTrackerDifferentialTest
         assertTrue(related > 1_000, "related " + related);
         assertTrue(invalid > 1_000, "invalid " + invalid);
         assertTrue(reopened > 40, "reopened " + reopened);
+        assertTrue(zoneFull > 1_000, "refused for a full zone " + zoneFull);
     }
 
     private void runSequence(final SplittableRandom random, final int sequence)
     {
-        final ConnectionTracker tracker = new ConnectionTracker(1024, ConntrackTimeouts.DEFAULTS);
+        final ConnectionTracker tracker = new ConnectionTracker(1024, ConntrackTimeouts.DEFAULTS, ZONE_LIMIT);
         final ReferenceTracker reference = new ReferenceTracker();
         final PacketMeta meta = new PacketMeta();
         long nowNs = random.nextLong(0, 1L << 40);
@@ -72,8 +78,25 @@ class ConnectionTrackerDifferentialTest
             reopened += (int)(tracker.counters().removals() - removalsBefore);
             if (handle == MISS && random.nextInt(10) < 8)
             {
-                final long inserted = tracker.insert(meta, nowNs, step);
-                assertAgree(tracker, inserted, reference.insert(meta, nowNs, step), where + " insert");
+                final int zone = switch (random.nextInt(4))
+                {
+                    case 0 -> ConnectionTracker.NO_ZONE;
+                    case 1 -> meta.ipDestination;
+                    case 2 -> ConnectionTracker.FOREIGN_ZONE;
+                    default -> meta.ipSource;
+                };
+                final long inserted = tracker.insert(meta, nowNs, step, zone);
+                final ReferenceTracker.Result expectedInsert = reference.insert(meta, nowNs, step, zone, ZONE_LIMIT);
+                assertEquals(expectedInsert == ReferenceTracker.Result.ZONE_FULL, inserted == ConnectionTracker.ZONE_FULL,
+                    where + " zone full");
+                if (inserted == ConnectionTracker.ZONE_FULL)
+                {
+                    zoneFull++;
+                }
+                else
+                {
+                    assertAgree(tracker, inserted, expectedInsert, where + " insert");
+                }
             }
             else if (handle != MISS && random.nextInt(40) == 0)
             {
@@ -85,6 +108,10 @@ class ConnectionTrackerDifferentialTest
                 assertEquals(reference.sweepAll(nowNs), tracker.sweep(nowNs, tracker.capacity()), where + " sweep");
             }
             assertEquals(reference.connections.size(), tracker.size(), where + " size");
+            for (final int zone : ZONES)
+            {
+                assertEquals(reference.zoneSize(zone), tracker.zoneSize(zone), where + " zone " + zone);
+            }
         }
         final ConntrackCounters c = tracker.counters();
         assertEquals(0, c.evictions(), "the table is large enough never to evict");
@@ -114,6 +141,7 @@ class ConnectionTrackerDifferentialTest
         assertEquals(c.seenReply, entry.seenReply(), where + " seen reply");
         assertEquals(c.expiryNs, entry.expiryNs(), where + " expiry in " + c.state);
         assertEquals(c.policyGeneration, tracker.policyGeneration(handle), where + " generation");
+        assertEquals(c.zone, entry.zone(), where + " zone");
     }
 
     private static long timeStep(final SplittableRandom random)

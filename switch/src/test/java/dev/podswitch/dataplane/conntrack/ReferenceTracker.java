@@ -10,7 +10,8 @@ import java.util.Map;
  * The naive oracle for {@link ConnectionTracker}: a HashMap from the original-direction tuple to
  * the connection, unbounded, with the same rules written state by state from the documentation
  * (timeouts in seconds from Linux's nf_conntrack sysctl defaults), independently of the tracker's
- * flag-by-flag state machines.
+ * flag-by-flag state machines. Each connection is charged to a zone, and a zone (but nobody's,
+ * zone 0) may hold at most a limit of them, expired ones not yet dropped included.
  */
 final class ReferenceTracker
 {
@@ -31,6 +32,7 @@ final class ReferenceTracker
         boolean finReply;
         long expiryNs;
         long policyGeneration;
+        int zone;
 
         Connection(final Tuple tuple)
         {
@@ -42,6 +44,8 @@ final class ReferenceTracker
     record Result(Connection connection, boolean reply, boolean related, boolean invalid)
     {
         static final Result MISS = new Result(null, false, false, false);
+        /** An insert refused because the connection's zone holds its limit. */
+        static final Result ZONE_FULL = new Result(null, false, false, false);
     }
 
     private static final long S = 1_000_000_000L;
@@ -238,8 +242,24 @@ final class ReferenceTracker
         return chunk == 2 && reply && state.equals("COOKIE_WAIT") ? "ESTABLISHED" : state;
     }
 
-    /** The new connection, an existing one for the same tuple, or null when none may start. */
+    /** As {@link #insert(PacketMeta, long, long, int, int)} charged to nobody. */
     Result insert(final PacketMeta p, final long nowNs, final long policyGeneration)
+    {
+        return insert(p, nowNs, policyGeneration, 0, Integer.MAX_VALUE);
+    }
+
+    /** The connections charged to {@code zone}. */
+    int zoneSize(final int zone)
+    {
+        return (int)connections.values().stream().filter(c -> c.zone == zone).count();
+    }
+
+    /**
+     * The new connection, an existing one for the same tuple (whatever its zone holds), MISS when
+     * none may start, or ZONE_FULL when {@code zone} (not 0) already holds {@code zoneLimit}.
+     */
+    Result insert(final PacketMeta p, final long nowNs, final long policyGeneration, final int zone,
+        final int zoneLimit)
     {
         final String first = switch (p.ipProtocol)
         {
@@ -265,7 +285,12 @@ final class ReferenceTracker
         {
             return existing;
         }
+        if (zone != 0 && zoneSize(zone) >= zoneLimit)
+        {
+            return Result.ZONE_FULL;
+        }
         final Connection c = new Connection(tuple);
+        c.zone = zone;
         c.state = first;
         c.finOriginal = p.ipProtocol == 6 && first.equals("FIN_WAIT");
         c.expiryNs = nowNs + timeoutNs(family(p.ipProtocol) + " " + first);

@@ -142,6 +142,47 @@ class SoftwareOffloadTest
     }
 
     @Test
+    void shouldLeaveTheFrameUntouchedWhenTheChecksumWriteIsAimedAtTheUdpDestinationPort()
+    {
+        // Policy has judged the frame by its destination port (53); a checksum written at offset 2
+        // of the UDP header would turn it into whatever the pod arranged the sum to be.
+        final MemorySegment frame = Arena.ofAuto().allocate(L4 + UdpFlyweight.HEADER_LENGTH + 18);
+        new EthernetFlyweight().wrap(frame, 0).etherType(EthernetFlyweight.ETHER_TYPE_IPV4);
+        new Ipv4Flyweight().wrap(frame, L3).init(IpProtocol.UDP.number(), SOURCE, DESTINATION,
+            UdpFlyweight.HEADER_LENGTH + 18, 1);
+        new UdpFlyweight().wrap(frame, L4).init(40000, 53, 18);
+        final byte[] before = frame.toArray(ValueLayout.JAVA_BYTE);
+        final long aimedAtPort = Offload.of(Offload.FLAG_NEEDS_CHECKSUM, 0, 0, L4, 2);
+
+        assertFalse(offload.isFeasible(frame, 0, (int)frame.byteSize(), aimedAtPort));
+        assertFalse(offload.finish(frame, 0, (int)frame.byteSize(), aimedAtPort, collect));
+
+        assertArrayEquals(before, frame.toArray(ValueLayout.JAVA_BYTE), "the destination port is still 53");
+        assertTrue(sent.isEmpty());
+        assertEquals(0, offload.checksumsCompleted());
+    }
+
+    @Test
+    void shouldRefuseASuperFrameWhenItWouldMakeMoreSegmentsThanTheCap()
+    {
+        final int payloadLength = 3000;
+        final MemorySegment frame = tcpSuperFrame(randomBytes(payloadLength), 1, TCP_ACK, 1);
+        final int length = L4 + TcpFlyweight.MIN_HEADER_LENGTH + payloadLength;
+        final long oneByteSegments = Offload.of(Offload.FLAG_NEEDS_CHECKSUM, Offload.GSO_TCPV4, 1, L4, 16);
+
+        assertFalse(offload.isFeasible(frame, 0, length, oneByteSegments), "3,000 segments of one byte");
+        assertFalse(offload.finish(frame, 0, length, oneByteSegments, collect));
+        assertTrue(sent.isEmpty());
+        assertEquals(0, offload.segmentsMade());
+
+        final int smallest = (payloadLength + OffloadCheck.MAX_SEGMENTS - 1) / OffloadCheck.MAX_SEGMENTS;
+        assertTrue(offload.finish(frame, 0, length,
+            Offload.of(Offload.FLAG_NEEDS_CHECKSUM, Offload.GSO_TCPV4, smallest, L4, 16), collect),
+            "the smallest segment size that stays within the cap");
+        assertTrue(sent.size() <= OffloadCheck.MAX_SEGMENTS, "segments: " + sent.size());
+    }
+
+    @Test
     void shouldPackAndUnpackEveryField()
     {
         final long packed = Offload.of(Offload.FLAG_NEEDS_CHECKSUM, Offload.GSO_TCPV4 | Offload.GSO_ECN, 1448, 34, 16);

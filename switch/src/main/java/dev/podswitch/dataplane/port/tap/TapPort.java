@@ -121,10 +121,11 @@ public final class TapPort implements Port, ReceiveSource, AutoCloseable
                 continue;
             }
             final long offload = frameLength < 0 ? VirtioNetHeader.INVALID
-                : VirtioNetHeader.read(receiveHeader, 0, frameLength);
+                : VirtioNetHeader.read(receiveHeader, 0, spare, 0, frameLength);
             if (offload == VirtioNetHeader.INVALID || Offload.needsWork(offload) && !device.offloads())
             {
-                // Never hand on a frame whose header we cannot honour (or did not ask for).
+                // Never hand on a frame whose header we cannot honour (or did not ask for): its checksum
+                // would be written after policy judged the frame, so it must aim at the checksum field.
                 badOffloadDrops++;
                 ring.droppedAtReceive(DropReason.BAD_OFFLOAD);
                 continue;
@@ -207,7 +208,10 @@ public final class TapPort implements Port, ReceiveSource, AutoCloseable
         return receiveErrors;
     }
 
-    /** Frames dropped because their virtio-net header was malformed (or asked for offloads that are off). */
+    /**
+     * Frames dropped because their virtio-net header was malformed, asked for offloads that are off,
+     * or did not fit the frame (see {@link dev.podswitch.dataplane.offload.OffloadCheck}).
+     */
     public long badOffloadDropCount()
     {
         return badOffloadDrops;

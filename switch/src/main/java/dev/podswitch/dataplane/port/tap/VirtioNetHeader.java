@@ -1,6 +1,7 @@
 package dev.podswitch.dataplane.port.tap;
 
 import dev.podswitch.dataplane.offload.Offload;
+import dev.podswitch.dataplane.offload.OffloadCheck;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -44,12 +45,15 @@ final class VirtioNetHeader
     }
 
     /**
-     * The offload request of the frame of {@code frameLength} bytes behind the header at
-     * {@code offset}, or {@link #INVALID} when the header is one no kernel with our offload
-     * settings would write (unknown flags or GSO type, checksum field beyond the frame, GSO
-     * without a checksum request or a segment size).
+     * The offload request of the frame of {@code frameLength} bytes at {@code frameOffset} of
+     * {@code frame}, behind the header at {@code offset}, or {@link #INVALID} when the header is one
+     * no kernel with our offload settings would write for that frame: unknown flags or GSO type, GSO
+     * without a checksum request, or a request that does not fit the frame — the checksum field
+     * anywhere but its TCP or UDP checksum over IPv4, segmentation of anything but TCP over IPv4,
+     * a segment size below {@link OffloadCheck#MIN_POD_SEGMENT_SIZE} (see {@link OffloadCheck}).
      */
-    static long read(final MemorySegment buffer, final long offset, final int frameLength)
+    static long read(final MemorySegment buffer, final long offset, final MemorySegment frame, final long frameOffset,
+        final int frameLength)
     {
         final int flags = buffer.get(ValueLayout.JAVA_BYTE, offset + FLAGS) & 0xFF;
         final int gsoType = buffer.get(ValueLayout.JAVA_BYTE, offset + GSO_TYPE) & 0xFF;
@@ -62,9 +66,7 @@ final class VirtioNetHeader
         final int checksumOffset = buffer.get(U16_LE, offset + CSUM_OFFSET) & 0xFFFF;
         final int baseType = gsoType & ~Offload.GSO_ECN;
         final boolean needsChecksum = (flags & Offload.FLAG_NEEDS_CHECKSUM) != 0;
-        if ((flags & ~KNOWN_FLAGS) != 0
-            || baseType != Offload.GSO_NONE && baseType != Offload.GSO_TCPV4 && baseType != Offload.GSO_TCPV6
-            || needsChecksum && checksumStart + checksumOffset + 2 > frameLength
+        if ((flags & ~KNOWN_FLAGS) != 0 || baseType != Offload.GSO_NONE && baseType != Offload.GSO_TCPV4
             || baseType != Offload.GSO_NONE && (!needsChecksum || gsoSize == 0))
         {
             return INVALID;
@@ -74,7 +76,9 @@ final class VirtioNetHeader
             // Only "checksum valid": nothing left to do, and it stays true however the frame travels.
             return Offload.of(flags, Offload.GSO_NONE, 0, 0, 0);
         }
-        return Offload.of(flags, gsoType, gsoSize, checksumStart, checksumOffset);
+        final long offload = Offload.of(flags, gsoType, gsoSize, checksumStart, checksumOffset);
+        return OffloadCheck.fits(frame, frameOffset, frameLength, offload, OffloadCheck.MIN_POD_SEGMENT_SIZE)
+            ? offload : INVALID;
     }
 
     /** Writes the header for {@code offload}; {@code frame} is the frame it will precede (for hdr_len). */

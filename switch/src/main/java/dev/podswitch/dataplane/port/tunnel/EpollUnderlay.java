@@ -5,6 +5,7 @@ import dev.podswitch.dataplane.packet.VxlanFlyweight;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
@@ -37,6 +38,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * Each send allocates a buffer and a datagram: this is the portable underlay ({@code
  * ClusterOptions.Underlay.NETTY}, and {@code UDP} where {@link NativeUdpUnderlay} is unavailable),
  * not the fast one.
+ *
+ * <p>Senders it believes: as {@link NativeUdpUnderlay} — from one of its VTEP addresses only from
+ * that VTEP's sending ports, from another loopback address never, from an external peer by its
+ * address ({@link VtepSenders}). The sending channels never deliver what reaches them: only the
+ * VTEP's port is a VXLAN endpoint.
  */
 public final class EpollUnderlay implements VxlanUnderlay
 {
@@ -45,6 +51,7 @@ public final class EpollUnderlay implements VxlanUnderlay
     private final EventLoopGroup group;
     private final boolean epoll;
     private final int port;
+    private final VtepSenders believed = new VtepSenders();
     private final Map<Integer, Vtep> vteps = new ConcurrentHashMap<>();
     private final AtomicLong sent = new AtomicLong();
     private final AtomicLong delivered = new AtomicLong();
@@ -89,15 +96,23 @@ public final class EpollUnderlay implements VxlanUnderlay
         final Channel receiveChannel = bootstrap(new Receiver(localVtepIp, receiver))
             .bind(new InetSocketAddress(address, port)).syncUninterruptibly().channel();
         final Channel[] senders = new Channel[SENDERS_PER_VTEP];
+        final int[] sourcePorts = new int[SENDERS_PER_VTEP];
         for (int i = 0; i < senders.length; i++)
         {
-            senders[i] = bootstrap(new Receiver(localVtepIp, receiver))
-                .bind(new InetSocketAddress(address, 0)).syncUninterruptibly().channel();
+            senders[i] = bootstrap(DISCARD).bind(new InetSocketAddress(address, 0)).syncUninterruptibly().channel();
+            sourcePorts[i] = ((InetSocketAddress)senders[i].localAddress()).getPort();
         }
+        believed.add(localVtepIp, sourcePorts);
         vteps.put(localVtepIp, new Vtep(receiveChannel, senders, new ConcurrentHashMap<>()));
     }
 
-    private Bootstrap bootstrap(final Receiver handler)
+    @Override
+    public int[] sourcePorts(final int localVtepIp)
+    {
+        return believed.portsOf(localVtepIp);
+    }
+
+    private Bootstrap bootstrap(final ChannelHandler handler)
     {
         return new Bootstrap()
             .group(group)
@@ -165,6 +180,7 @@ public final class EpollUnderlay implements VxlanUnderlay
             }
         }
         vteps.clear();
+        believed.clear();
         group.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
     }
 
@@ -195,15 +211,33 @@ public final class EpollUnderlay implements VxlanUnderlay
         protected void channelRead0(final ChannelHandlerContext context, final DatagramPacket packet)
         {
             final ByteBuf content = packet.content();
-            final byte[] sender = packet.sender().getAddress().getAddress();
+            final InetSocketAddress from = packet.sender();
+            final byte[] sender = from.getAddress().getAddress();
             final int senderIp = ((sender[0] & 0xFF) << 24) | ((sender[1] & 0xFF) << 16) | ((sender[2] & 0xFF) << 8)
                 | (sender[3] & 0xFF);
+            if (!believed.admits(senderIp, from.getPort()))
+            {
+                receiver.onForgedSender(senderIp, 1);
+                return;
+            }
             final MemorySegment payload = MemorySegment.ofBuffer(content.nioBuffer());
             receiver.onVxlanPayload(senderIp, payload, 0, content.readableBytes());
             // Counted after the frame is in the ring, so "sent == delivered" implies "visible in a ring".
             delivered.incrementAndGet();
         }
     }
+
+    /** What a sending channel does with a datagram sent to it: releases it (it is no VXLAN endpoint). */
+    @ChannelHandler.Sharable
+    private static final class Discard extends SimpleChannelInboundHandler<DatagramPacket>
+    {
+        @Override
+        protected void channelRead0(final ChannelHandlerContext context, final DatagramPacket packet)
+        {
+        }
+    }
+
+    private static final Discard DISCARD = new Discard();
 
     @Override
     public String toString()

@@ -22,6 +22,11 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * pool of sockets and the flow hash picks one — flows spread over
  * {@value #SENDERS_PER_VTEP} ports, as RFC 7348 §5 asks for ECMP.
  *
+ * <p>Senders it believes: a datagram from one of this underlay's VTEP addresses is taken only from
+ * one of that VTEP's sending sockets' ports, and one from any other loopback address not at all
+ * (it is counted by the receiver as forged); an external peer off loopback is believed on its
+ * address — see {@link VtepSenders} for why, and why not a namespace of its own.
+ *
  * <p>Counters are single-writer per VTEP (its pipeline thread), read by any thread.
  */
 public final class NativeUdpUnderlay implements VxlanUnderlay
@@ -35,6 +40,7 @@ public final class NativeUdpUnderlay implements VxlanUnderlay
     private static final Throwable UNAVAILABILITY_CAUSE = probe();
 
     private final int port;
+    private final VtepSenders believed = new VtepSenders();
     private final Map<Integer, Vtep> byIp = new HashMap<>();
     private volatile IntHashMap<Vtep> vteps = new IntHashMap<>(4);
 
@@ -112,6 +118,12 @@ public final class NativeUdpUnderlay implements VxlanUnderlay
         }
         // A GRO train is at most one maximal UDP payload.
         final MemorySegment buffer = Arena.ofAuto().allocate(UdpSocket.MAX_PAYLOAD + 64, 64);
+        final int[] sourcePorts = new int[senders.length];
+        for (int i = 0; i < senders.length; i++)
+        {
+            sourcePorts[i] = senders[i].localPort();
+        }
+        believed.add(localVtepIp, sourcePorts);
         byIp.put(localVtepIp, new Vtep(localVtepIp, listening, senders, receiver, buffer, new AtomicLongArray(4)));
         final IntHashMap<Vtep> updated = new IntHashMap<>(byIp.size());
         byIp.forEach(updated::put);
@@ -169,6 +181,7 @@ public final class NativeUdpUnderlay implements VxlanUnderlay
             return 0;
         }
         int datagrams = 0;
+        int rejected = 0;
         while (datagrams < limit)
         {
             final int received = vtep.receiver.receive(vtep.receiveBuffer);
@@ -182,22 +195,35 @@ public final class NativeUdpUnderlay implements VxlanUnderlay
             }
             final int segmentSize = vtep.receiver.lastSegmentSize();
             final int senderIp = vtep.receiver.lastSenderIp();
-            if (segmentSize <= 0 || segmentSize >= received)
+            final int trainLength = segmentSize <= 0 || segmentSize >= received ? 1
+                : (received + segmentSize - 1) / segmentSize;
+            if (!believed.admits(senderIp, vtep.receiver.lastSenderPort()))
+            {
+                // A GRO train comes from one socket: one sender for all of its datagrams.
+                vtep.target.onForgedSender(senderIp, trainLength);
+                rejected += trainLength;
+            }
+            else if (trainLength == 1)
             {
                 vtep.target.onVxlanPayload(senderIp, vtep.receiveBuffer, 0, received);
-                datagrams++;
             }
             else
             {
                 vtep.target.onVxlanTrain(senderIp, vtep.receiveBuffer, 0, received, segmentSize);
-                datagrams += (received + segmentSize - 1) / segmentSize;
             }
+            datagrams += trainLength;
         }
-        if (datagrams > 0)
+        if (datagrams > rejected)
         {
-            increment(vtep.counters, DELIVERED, datagrams);
+            increment(vtep.counters, DELIVERED, datagrams - rejected);
         }
         return datagrams;
+    }
+
+    @Override
+    public int[] sourcePorts(final int localVtepIp)
+    {
+        return believed.portsOf(localVtepIp);
     }
 
     @Override
@@ -263,6 +289,7 @@ public final class NativeUdpUnderlay implements VxlanUnderlay
             }
         }
         byIp.clear();
+        believed.clear();
         vteps = new IntHashMap<>(1);
     }
 

@@ -312,6 +312,19 @@ public final class TunnelPort implements VxlanReceiver
         coalescer.flush(intoRing);
     }
 
+    /**
+     * Datagrams the underlay refused to believe came from the VTEP their address names (see
+     * {@link VtepSenders}): one {@code SPOOFED_VTEP} drop each, nothing of them read.
+     */
+    @Override
+    public void onForgedSender(final int senderIp, final int datagrams)
+    {
+        for (int i = 0; i < datagrams; i++)
+        {
+            counters.droppedAtReceive(DropReason.SPOOFED_VTEP);
+        }
+    }
+
     /** Merging received segments into super-frames (for its counters). */
     public TcpCoalescer coalescer()
     {

@@ -49,6 +49,7 @@ final class UdpSocket implements AutoCloseable
     private final MemorySegment receiveIovec = arena.allocate(LinuxLibc.IOVEC_LENGTH, 8);
     private final MemorySegment receiveControl = arena.allocate(CONTROL_LENGTH, 8);
     private int lastSenderIp;
+    private int lastSenderPort;
     private int lastSegmentSize;
     private int lastErrno;
     private boolean closed;
@@ -201,8 +202,9 @@ final class UdpSocket implements AutoCloseable
     /**
      * Receives one datagram — or, with GRO, a train of them from one sender — into {@code buffer}.
      *
-     * @return the bytes received, {@link #AGAIN} or {@link #ERROR}; then {@link #lastSenderIp()}
-     *         and {@link #lastSegmentSize()} (0 for a single datagram) describe it.
+     * @return the bytes received, {@link #AGAIN} or {@link #ERROR}; then {@link #lastSenderIp()},
+     *         {@link #lastSenderPort()} and {@link #lastSegmentSize()} (0 for a single datagram)
+     *         describe it.
      */
     int receive(final MemorySegment buffer)
     {
@@ -227,6 +229,7 @@ final class UdpSocket implements AutoCloseable
             return lastErrno == EAGAIN || lastErrno == EINTR ? AGAIN : ERROR;
         }
         lastSenderIp = receiveAddress.get(U32_BE, 4);
+        lastSenderPort = receiveAddress.get(U16_BE, 2) & 0xFFFF;
         lastSegmentSize = 0;
         final long controlLength = receiveMessage.get(ValueLayout.JAVA_LONG, LinuxLibc.MSGHDR_CONTROLLEN);
         long cmsg = 0;
@@ -250,6 +253,11 @@ final class UdpSocket implements AutoCloseable
     int lastSenderIp()
     {
         return lastSenderIp;
+    }
+
+    int lastSenderPort()
+    {
+        return lastSenderPort;
     }
 
     /** The size of each datagram of the last train received, or 0 when it was a single datagram. */

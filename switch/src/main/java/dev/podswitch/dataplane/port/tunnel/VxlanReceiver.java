@@ -20,4 +20,12 @@ public interface VxlanReceiver
             onVxlanPayload(remoteVtepIp, payloads, at, (int)Math.min(segmentSize, offset + length - at));
         }
     }
+
+    /**
+     * {@code datagrams} VXLAN datagrams came from {@code senderIp} but not from a sender the underlay
+     * believes (see {@link VtepSenders}): they were not delivered, and the receiver only counts them.
+     */
+    default void onForgedSender(final int senderIp, final int datagrams)
+    {
+    }
 }

@@ -10,8 +10,22 @@ import java.lang.foreign.MemorySegment;
  */
 public interface VxlanUnderlay extends AutoCloseable
 {
-    /** Registers the receiver for a local VTEP; packets for it arrive on the underlay's thread. */
+    /**
+     * Registers the receiver for a local VTEP; packets for it arrive on the underlay's thread. A
+     * datagram reaches the receiver only from a sender the underlay believes ({@link VtepSenders}:
+     * one of its own VTEPs' sending sockets, or an external peer off loopback); any other is handed
+     * to {@link VxlanReceiver#onForgedSender} to be counted.
+     */
     void bind(int localVtepIp, VxlanReceiver receiver);
+
+    /**
+     * The UDP source ports {@code localVtepIp} sends from (a copy; empty when it is not bound here,
+     * or has no sockets): with its address, all a datagram from it can carry.
+     */
+    default int[] sourcePorts(final int localVtepIp)
+    {
+        return new int[0];
+    }
 
     /**
      * Sends one encapsulated frame; called on the sending node's pipeline thread, memory valid

@@ -2,6 +2,7 @@ package dev.podswitch.dataplane.port.tunnel;
 
 import dev.podswitch.dataplane.packet.MalformedFrames;
 import dev.podswitch.dataplane.packet.TestFrames;
+import dev.podswitch.dataplane.packet.VxlanFlyweight;
 import dev.podswitch.dataplane.ring.Frame;
 import dev.podswitch.dataplane.ring.FrameRing;
 import dev.podswitch.dataplane.stats.DatapathCounters;
@@ -10,8 +11,15 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import java.io.IOException;
 import java.lang.foreign.MemorySegment;
+import java.net.BindException;
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
@@ -19,6 +27,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.IntPredicate;
 
 import static dev.podswitch.dataplane.packet.TestFrames.toHex;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -29,7 +38,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * two VTEPs byte for byte and name the sending VTEP, let the receiver drop a wrong VNI and an
  * unknown VTEP, carry every segment of a super-frame (as one GSO train where the underlay sends
  * trains, one by one where it does not), refuse to send from a VTEP it does not have, and give its
- * sockets back on close. Pushed underlays deliver on a thread of their own and polled ones when
+ * sockets back on close. And believe a sender only as far as its address can be trusted: a
+ * datagram from a VTEP's address but another port, or from a loopback address with no VTEP here,
+ * is what any process on the host can send, and is dropped and counted ({@code SPOOFED_VTEP})
+ * however good its contents; the ports a VTEP sends from are its own, no other socket can take them. Pushed underlays deliver on a thread of their own and polled ones when
  * the tunnel port polls: the suite waits for both the same way, as a node's agent would run.
  *
  * <p>VTEPs are four addresses of a random 127.a.b.0/24 on UDP 4789, so parallel runs on one host
@@ -51,6 +63,8 @@ abstract class VxlanUnderlayConformanceTest
     private final int vtepOtherVni = vtepBase | 3;
     /** Bound with the right VNI, and no peer of B. */
     private final int vtepStranger = vtepBase | 4;
+    /** A peer of B in the table, bound nowhere in this underlay: on loopback, anybody can be it. */
+    private final int vtepUnboundPeer = vtepBase | 5;
 
     private VxlanUnderlay underlay;
     private Node a;
@@ -62,6 +76,45 @@ abstract class VxlanUnderlayConformanceTest
     /** Skips the suite (an assumption) where this underlay cannot run; by default it always can. */
     protected void assumeAvailable()
     {
+    }
+
+    /**
+     * Sends {@code udpPayload} to {@code toVtep}'s VXLAN port as another process on the host would:
+     * from {@code sourceIp} and a port none of the underlay's VTEPs sends from. By default from a
+     * new kernel UDP socket on an ephemeral port.
+     */
+    protected void sendFromAnotherProcess(final VxlanUnderlay underlay, final int sourceIp, final int toVtep,
+        final byte[] udpPayload) throws IOException
+    {
+        try (DatagramSocket socket = new DatagramSocket(new InetSocketAddress(address(sourceIp), 0)))
+        {
+            socket.send(new DatagramPacket(udpPayload, udpPayload.length,
+                new InetSocketAddress(address(toVtep), VxlanFlyweight.UDP_PORT)));
+        }
+    }
+
+    /**
+     * Whether another socket — with {@code SO_REUSEADDR}, as a process trying to share it would set
+     * — can bind {@code ip}:{@code port} while the underlay runs. By default tried with a kernel UDP
+     * socket.
+     */
+    protected boolean anotherSocketCanBind(final int ip, final int port) throws IOException
+    {
+        try (DatagramSocket socket = new DatagramSocket(null))
+        {
+            socket.setReuseAddress(true);
+            socket.bind(new InetSocketAddress(address(ip), port));
+            return true;
+        }
+        catch (final BindException held)
+        {
+            return false;
+        }
+    }
+
+    private static InetAddress address(final int ip) throws IOException
+    {
+        return InetAddress.getByAddress(new byte[] {(byte)(ip >>> 24), (byte)(ip >>> 16), (byte)(ip >>> 8), (byte)ip});
     }
 
     /** One VTEP: its tunnel port, the ring it decapsulates into, and the ring's counters. */
@@ -83,7 +136,7 @@ abstract class VxlanUnderlayConformanceTest
         assumeAvailable();
         underlay = newUnderlay();
         a = bind(underlay, vtepA, VNI, vtep -> vtep == vtepB);
-        b = bind(underlay, vtepB, VNI, vtep -> vtep == vtepA || vtep == vtepOtherVni);
+        b = bind(underlay, vtepB, VNI, vtep -> vtep == vtepA || vtep == vtepOtherVni || vtep == vtepUnboundPeer);
     }
 
     @AfterEach
@@ -115,13 +168,13 @@ abstract class VxlanUnderlayConformanceTest
 
     /**
      * Runs the receiver as its node's agent would (poll the tunnel, drain the ring) until it holds
-     * {@code frames} frames and counts {@code drops} bad tunnel frames, or the time is up.
+     * {@code frames} frames and counts {@code drops} drops, or the time is up.
      */
     private static List<Received> receive(final Node node, final int frames, final long drops)
     {
         final List<Received> received = new ArrayList<>();
         final long deadlineNs = System.nanoTime() + TIMEOUT_NS;
-        while ((received.size() < frames || node.counters().droppedCount(DropReason.BAD_TUNNEL_FRAME) < drops)
+        while ((received.size() < frames || node.counters().droppedTotal() < drops)
             && System.nanoTime() - deadlineNs < 0)
         {
             final int polled = node.tunnel().poll(32);
@@ -196,6 +249,54 @@ abstract class VxlanUnderlayConformanceTest
         assertEquals(expected(List.of(good), vtepA), receive(b, 1, 2));
         assertEquals(2, b.counters().droppedCount(DropReason.BAD_TUNNEL_FRAME), b.counters().drops().toString());
         assertEquals(2, b.counters().droppedTotal(), b.counters().drops().toString());
+    }
+
+    /** A VXLAN datagram's UDP payload as a peer would send it: the I flag, our VNI, the inner frame. */
+    private static byte[] vxlanPayload(final byte[] inner)
+    {
+        final byte[] payload = new byte[VxlanFlyweight.HEADER_LENGTH + inner.length];
+        new VxlanFlyweight().wrap(MemorySegment.ofArray(payload), 0).init(VNI);
+        System.arraycopy(inner, 0, payload, VxlanFlyweight.HEADER_LENGTH, inner.length);
+        return payload;
+    }
+
+    @Test
+    void shouldDropAndCountADatagramFromAPeersAddressWhenItComesFromAnotherPort() throws IOException
+    {
+        sendFromAnotherProcess(underlay, vtepA, vtepB, vxlanPayload(innerFrame(1, 64)));
+        final byte[] good = innerFrame(2, 64);
+        assertTrue(send(a, vtepB, good));
+        a.tunnel().flush();
+
+        assertEquals(expected(List.of(good), vtepA), receive(b, 1, 1), "only A's own datagram arrives");
+        assertEquals(1, b.counters().droppedCount(DropReason.SPOOFED_VTEP), b.counters().drops().toString());
+        assertEquals(1, b.counters().droppedTotal(), b.counters().drops().toString());
+        assertEquals(underlay.sentCount(), underlay.deliveredCount(), "the forged datagram was never delivered");
+    }
+
+    @Test
+    void shouldDropAndCountADatagramFromALoopbackPeerWhenNoVtepHereHasItsAddress() throws IOException
+    {
+        // The table calls it a peer, but every loopback address is local: anyone can send from it.
+        sendFromAnotherProcess(underlay, vtepUnboundPeer, vtepB, vxlanPayload(innerFrame(1, 64)));
+
+        assertEquals(List.of(), receive(b, 0, 1));
+        assertEquals(1, b.counters().droppedCount(DropReason.SPOOFED_VTEP), b.counters().drops().toString());
+        assertEquals(1, b.counters().droppedTotal(), b.counters().drops().toString());
+    }
+
+    @Test
+    void shouldHoldEveryPortItSendsFromWhenAnotherSocketTriesToTakeOne() throws IOException
+    {
+        final int[] ports = underlay.sourcePorts(vtepA);
+        assertTrue(ports.length > 0, "A sends from some port");
+        assertEquals(ports.length, Arrays.stream(ports).distinct().count(), "one port per sending socket");
+        assertArrayEquals(new int[0], underlay.sourcePorts(vtepStranger + 100), "no VTEP, no ports");
+        for (final int port : ports)
+        {
+            assertFalse(anotherSocketCanBind(vtepA, port), "A's address and port " + port);
+            assertFalse(anotherSocketCanBind(0, port), "any address and port " + port);
+        }
     }
 
     @Test
