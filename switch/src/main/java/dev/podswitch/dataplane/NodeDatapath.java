@@ -74,9 +74,10 @@ public final class NodeDatapath implements EventPoller.Handler<Frame>
         this.tunnel = underlay == null ? null
             : new TunnelPort(TUNNEL_PORT_ID, vtepIp, vni, frameCapacity, underlay, ring, counters,
                 peerVtep -> tableRef.get().remoteByVtep(peerVtep) != null);
-        if (tunnel != null)
+        if (tunnel != null && underlay.isPolled())
         {
-            nodePorts.watch(tunnel.readinessFd());
+            // The tunnel's socket takes its turn with the TAPs: one receive budget, shared fairly.
+            nodePorts.addSource(new TunnelReceive(tunnel));
         }
         this.pipeline = new NodePipeline(counters, errors, tunnel, frameCapacity,
             new ConnectionTracker(CONNTRACK_CAPACITY, ConntrackTimeouts.DEFAULTS));
@@ -210,17 +211,13 @@ public final class NodeDatapath implements EventPoller.Handler<Frame>
     }
 
     /**
-     * One cycle of the node's agent: fetch what its receive sources have (at most a batch each),
-     * then process at most one batch from the ring; returns the work done.
+     * One cycle of the node's agent: fetch about a batch of frames from its receive sources, shared
+     * fairly among them (TAPs and the tunnel alike, {@link NodePorts#poll}), then process at most
+     * one batch from the ring; returns the work done.
      */
     public int doWork()
     {
-        int received = nodePorts.poll(ring, BATCH_LIMIT);
-        if (tunnel != null)
-        {
-            received += tunnel.poll(BATCH_LIMIT);
-        }
-        return received + drainBatch();
+        return nodePorts.poll(ring, BATCH_LIMIT) + drainBatch();
     }
 
     /** Processes at most one batch from the ring; returns the number of frames handled. */
@@ -301,5 +298,28 @@ public final class NodeDatapath implements EventPoller.Handler<Frame>
     public String toString()
     {
         return "NodeDatapath{" + name + ", " + table() + "}";
+    }
+
+    /** The tunnel's polled socket as one of the node's receive sources (it offers into the node's ring itself). */
+    private static final class TunnelReceive implements ReceiveSource
+    {
+        private final TunnelPort tunnel;
+
+        TunnelReceive(final TunnelPort tunnel)
+        {
+            this.tunnel = tunnel;
+        }
+
+        @Override
+        public int poll(final FrameRing ring, final int limit)
+        {
+            return tunnel.poll(limit);
+        }
+
+        @Override
+        public int readinessFd()
+        {
+            return tunnel.readinessFd();
+        }
     }
 }
