@@ -78,6 +78,21 @@ class LiveLabRootTest
     }
 
     @Test
+    void shouldMarkEveryNamespaceAndTapItMakesAsPodswitchsWhenAddingPods()
+    {
+        final LivePod a = lab.addPod("a", "node-1");
+        final LivePod h = lab.addHost("h", "node-2", Ipv4.parse("192.168.100.10"));
+
+        for (final LivePod pod : List.of(a, h))
+        {
+            assertTrue(NetworkNamespaces.isOwned(pod.namespace()), pod.namespace() + " carries the mark on its lo");
+            assertTrue(NetworkNamespaces.isMarked(IpCommand.ip("-n", pod.namespace(), "-o", "link", "show", "dev",
+                pod.interfaceName())), "and its TAP too");
+        }
+        assertTrue(LiveLab.ownedLeftoverNamespaces().containsAll(List.of(a.namespace(), h.namespace())));
+    }
+
+    @Test
     void shouldPingAndConnectAcrossNodesWithoutNatWhenPodsAreLiveNamespaces() throws Exception
     {
         final LivePod a = lab.addPod("a", "node-1");
