@@ -13,6 +13,7 @@ import dev.podswitch.dataplane.port.Port;
 import dev.podswitch.dataplane.port.ReceiveSource;
 import dev.podswitch.dataplane.port.tunnel.TunnelPort;
 import dev.podswitch.dataplane.port.tunnel.VxlanUnderlay;
+import dev.podswitch.dataplane.reassembly.Ipv4Reassembly;
 import dev.podswitch.dataplane.ring.Frame;
 import dev.podswitch.dataplane.ring.FrameRing;
 import dev.podswitch.dataplane.stats.DatapathCounters;
@@ -107,6 +108,12 @@ public final class NodeDatapath implements EventPoller.Handler<Frame>
     public ConnectionTracker connections()
     {
         return pipeline.tracker();
+    }
+
+    /** The node's IPv4 reassembly: fragments held ({@code received = forwarded + answered + Σ drops + held}). */
+    public Ipv4Reassembly reassembly()
+    {
+        return pipeline.reassembly();
     }
 
     public TunnelPort tunnel()
