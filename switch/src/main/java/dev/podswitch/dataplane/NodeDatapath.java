@@ -110,7 +110,10 @@ public final class NodeDatapath implements EventPoller.Handler<Frame>
         return pipeline.tracker();
     }
 
-    /** The node's IPv4 reassembly: fragments held ({@code received = forwarded + answered + Σ drops + held}). */
+    /**
+     * The node's IPv4 reassembly: fragments held ({@code received = forwarded + answered + Σ drops + held}).
+     * Owner thread's state: read it from elsewhere only while the node's agent is stopped.
+     */
     public Ipv4Reassembly reassembly()
     {
         return pipeline.reassembly();

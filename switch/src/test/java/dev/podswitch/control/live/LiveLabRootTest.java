@@ -181,9 +181,9 @@ class LiveLabRootTest
         }
         for (final String node : List.of("node-1", "node-2"))
         {
+            // Counters only: what the reassembly holds is the node thread's, still running here.
             final DatapathCounters counters = cluster.node(node).datapath().counters();
             assertEquals(0, counters.droppedCount(DropReason.IP_FRAGMENT), node + ": " + counters.drops());
-            assertEquals(0, cluster.node(node).datapath().reassembly().heldFragments(), node);
         }
         assertEquals(0, cluster.agentErrorCount(), () -> "agent errors: " + cluster.errors());
     }
