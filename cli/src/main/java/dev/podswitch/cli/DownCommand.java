@@ -12,10 +12,12 @@ import java.util.concurrent.Callable;
 /** {@code podswitch down}: removes what {@code podswitch up} made, from another terminal or after a crash. */
 @Command(name = "down", mixinStandardHelpOptions = true,
     description = "Tear down live labs made by `podswitch up`: stop a running one (SIGTERM) and delete every psw* "
-        + "namespace and link its state file lists. --all also deletes every psw* namespace and link on this machine.")
+        + "namespace and link its state file lists. --all also deletes every psw* namespace and link on this "
+        + "machine that podswitch made (alias podswitch-owned).")
 public final class DownCommand implements Callable<Integer>
 {
-    @Option(names = "--all", description = "Also delete every psw* namespace and link found (leftovers of any lab).")
+    @Option(names = "--all", description = "Also delete every psw* namespace and link podswitch made (leftovers of "
+        + "any lab); ones made by hand are kept.")
     private boolean all;
 
     @Option(names = "--state-dir", paramLabel = "DIR",

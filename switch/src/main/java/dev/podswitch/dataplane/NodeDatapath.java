@@ -13,6 +13,7 @@ import dev.podswitch.dataplane.port.Port;
 import dev.podswitch.dataplane.port.ReceiveSource;
 import dev.podswitch.dataplane.port.tunnel.TunnelPort;
 import dev.podswitch.dataplane.port.tunnel.VxlanUnderlay;
+import dev.podswitch.dataplane.reassembly.Ipv4Reassembly;
 import dev.podswitch.dataplane.ring.Frame;
 import dev.podswitch.dataplane.ring.FrameRing;
 import dev.podswitch.dataplane.stats.DatapathCounters;
@@ -74,9 +75,10 @@ public final class NodeDatapath implements EventPoller.Handler<Frame>
         this.tunnel = underlay == null ? null
             : new TunnelPort(TUNNEL_PORT_ID, vtepIp, vni, frameCapacity, underlay, ring, counters,
                 peerVtep -> tableRef.get().remoteByVtep(peerVtep) != null);
-        if (tunnel != null)
+        if (tunnel != null && underlay.isPolled())
         {
-            nodePorts.watch(tunnel.readinessFd());
+            // The tunnel's socket takes its turn with the TAPs: one receive budget, shared fairly.
+            nodePorts.addSource(new TunnelReceive(tunnel));
         }
         this.pipeline = new NodePipeline(counters, errors, tunnel, frameCapacity,
             new ConnectionTracker(CONNTRACK_CAPACITY, ConntrackTimeouts.DEFAULTS));
@@ -106,6 +108,15 @@ public final class NodeDatapath implements EventPoller.Handler<Frame>
     public ConnectionTracker connections()
     {
         return pipeline.tracker();
+    }
+
+    /**
+     * The node's IPv4 reassembly: fragments held ({@code received = forwarded + answered + Σ drops + held}).
+     * Owner thread's state: read it from elsewhere only while the node's agent is stopped.
+     */
+    public Ipv4Reassembly reassembly()
+    {
+        return pipeline.reassembly();
     }
 
     public TunnelPort tunnel()
@@ -210,17 +221,13 @@ public final class NodeDatapath implements EventPoller.Handler<Frame>
     }
 
     /**
-     * One cycle of the node's agent: fetch what its receive sources have (at most a batch each),
-     * then process at most one batch from the ring; returns the work done.
+     * One cycle of the node's agent: fetch about a batch of frames from its receive sources, shared
+     * fairly among them (TAPs and the tunnel alike, {@link NodePorts#poll}), then process at most
+     * one batch from the ring; returns the work done.
      */
     public int doWork()
     {
-        int received = nodePorts.poll(ring, BATCH_LIMIT);
-        if (tunnel != null)
-        {
-            received += tunnel.poll(BATCH_LIMIT);
-        }
-        return received + drainBatch();
+        return nodePorts.poll(ring, BATCH_LIMIT) + drainBatch();
     }
 
     /** Processes at most one batch from the ring; returns the number of frames handled. */
@@ -301,5 +308,28 @@ public final class NodeDatapath implements EventPoller.Handler<Frame>
     public String toString()
     {
         return "NodeDatapath{" + name + ", " + table() + "}";
+    }
+
+    /** The tunnel's polled socket as one of the node's receive sources (it offers into the node's ring itself). */
+    private static final class TunnelReceive implements ReceiveSource
+    {
+        private final TunnelPort tunnel;
+
+        TunnelReceive(final TunnelPort tunnel)
+        {
+            this.tunnel = tunnel;
+        }
+
+        @Override
+        public int poll(final FrameRing ring, final int limit)
+        {
+            return tunnel.poll(limit);
+        }
+
+        @Override
+        public int readinessFd()
+        {
+            return tunnel.readinessFd();
+        }
     }
 }

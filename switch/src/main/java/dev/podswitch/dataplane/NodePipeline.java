@@ -10,15 +10,19 @@ import dev.podswitch.dataplane.forward.ForwardingTable;
 import dev.podswitch.dataplane.forward.GatewayResponder;
 import dev.podswitch.dataplane.forward.LocalEndpoint;
 import dev.podswitch.dataplane.forward.Router;
+import dev.podswitch.dataplane.offload.Offload;
+import dev.podswitch.dataplane.packet.EthernetFlyweight;
 import dev.podswitch.dataplane.packet.FrameParser;
 import dev.podswitch.dataplane.packet.PacketMeta;
 import dev.podswitch.dataplane.port.Port;
 import dev.podswitch.dataplane.port.tunnel.TunnelPort;
+import dev.podswitch.dataplane.reassembly.Ipv4Reassembly;
 import dev.podswitch.dataplane.ring.Frame;
 import dev.podswitch.dataplane.stats.DatapathCounters;
 import dev.podswitch.dataplane.stats.DistinctErrorLog;
 import dev.podswitch.dataplane.stats.DropReason;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
 /**
@@ -27,6 +31,13 @@ import java.lang.foreign.MemorySegment;
  * ping to the gateway) → {@link PolicyEnforcer} (conntrack, then NetworkPolicy on a connection's
  * first packet) → {@link Router} (the connection's cached decision, else a lookup) → a {@link Port}
  * or the {@link TunnelPort}. Every frame ends in exactly one counter of {@link DatapathCounters}.
+ *
+ * <p>IPv4 fragments take a detour after the TTL check: {@link Ipv4Reassembly} holds them until
+ * their datagram is whole; the datagram is then judged once — policy and route, by the headers of
+ * its first fragment — and its fragments are forwarded as they came (each counted), never joined
+ * into one packet: the datagram would not fit a pod's MTU, a ring slot or the VXLAN encapsulation
+ * buffer, and the sender's own fragments need no refragmenting (OVS's {@code ipf} forwards the
+ * originals too; Linux refragments to the sizes that came in).
  *
  * <p>{@link NodeDatapath} owns it and gives it, per batch, the snapshots it read once (tables,
  * ports, mirrors, capture, clock); the pipeline never reads a published reference itself, so a
@@ -45,6 +56,11 @@ final class NodePipeline
     private final GatewayResponder gateway = new GatewayResponder();
     private final Router router;
     private final PolicyEnforcer policyEnforcer;
+    private final Ipv4Reassembly reassembly;
+    /** A fragment being judged or forwarded is copied here: the router writes frames that start at offset 0. */
+    private final MemorySegment fragmentScratch;
+    /** The headers of the datagram being forwarded, read from its first fragment. */
+    private final PacketMeta datagramMeta = new PacketMeta();
 
     // The batch's snapshots, set by begin.
     private ForwardingTable table;
@@ -62,6 +78,13 @@ final class NodePipeline
         this.tunnel = tunnel;
         this.router = new Router(frameCapacity);
         this.policyEnforcer = new PolicyEnforcer(tracker);
+        this.reassembly = new Ipv4Reassembly(counters);
+        this.fragmentScratch = Arena.ofAuto().allocate(frameCapacity, 64);
+    }
+
+    Ipv4Reassembly reassembly()
+    {
+        return reassembly;
     }
 
     Router router()
@@ -141,6 +164,7 @@ final class NodePipeline
         finally
         {
             policyEnforcer.tracker().sweep(nowNs, SWEEP_SLOTS_PER_BATCH);
+            reassembly.expire(nowNs);
         }
     }
 
@@ -165,7 +189,8 @@ final class NodePipeline
         final MemorySegment segment = frame.segment();
         final PacketMeta meta = frame.meta();
         final DropReason malformed = parser.parse(segment, 0, frame.length(), meta);
-        if (malformed != null)
+        final boolean fragment = malformed == DropReason.IP_FRAGMENT && reassembly.isEnabled();
+        if (malformed != null && !fragment)
         {
             return malformed;
         }
@@ -196,7 +221,9 @@ final class NodePipeline
         }
         if (meta.ipDestination == table.gatewayIp())
         {
-            return fromTunnel ? DropReason.NOT_FOR_US : answer(gateway.answerPing(segment, meta, table), frame, inPortId);
+            return fromTunnel ? DropReason.NOT_FOR_US
+                : fragment ? DropReason.IP_FRAGMENT
+                : answer(gateway.answerPing(segment, meta, table), frame, inPortId);
         }
         if (meta.destinationMac != table.gatewayMac())
         {
@@ -206,8 +233,12 @@ final class NodePipeline
         {
             return DropReason.TTL_EXPIRED;
         }
-        final DropReason denied = policyEnforcer.admit(meta, policy,
-            sender != null && sender.kind() == LocalEndpoint.Kind.POD, table, nowNs);
+        final boolean fromLocalPod = sender != null && sender.kind() == LocalEndpoint.Kind.POD;
+        if (fragment)
+        {
+            return reassemble(frame, fromLocalPod, fromTunnel);
+        }
+        final DropReason denied = policyEnforcer.admit(meta, policy, fromLocalPod, table, nowNs);
         if (denied != null)
         {
             return denied;
@@ -241,6 +272,92 @@ final class NodePipeline
             counters.forwarded();
         }
         return unrouted;
+    }
+
+    /**
+     * Holds a fragment that passed every per-packet check; when it completes its datagram, judges
+     * the datagram and forwards or drops every fragment of it, each counted.
+     *
+     * @return null when the fragment is held (counted with its datagram later) or counted already.
+     */
+    private DropReason reassemble(final Frame frame, final boolean fromLocalPod, final boolean fromTunnel)
+    {
+        if (frame.offload() != Offload.NONE)
+        {
+            // A kernel finishes checksums and segments before it fragments: a fragment asking for either is bogus.
+            return DropReason.FRAGMENT_MALFORMED;
+        }
+        final PacketMeta meta = frame.meta();
+        final int slot = reassembly.offer(frame.segment(), EthernetFlyweight.HEADER_LENGTH + meta.ipTotalLength, meta,
+            frame.inPortId(), nowNs);
+        if (slot == Ipv4Reassembly.HELD)
+        {
+            return null;
+        }
+        if (slot == Ipv4Reassembly.DROPPED)
+        {
+            return reassembly.dropReason();
+        }
+        try
+        {
+            forwardDatagram(slot, fromLocalPod, fromTunnel);
+        }
+        finally
+        {
+            reassembly.release(slot);
+        }
+        return null;
+    }
+
+    /**
+     * Judges a whole datagram as one packet — its first fragment's headers through policy (a
+     * connection tracked by it passes later datagrams of the flow) and the route — then applies the
+     * verdict to every fragment, in the order they came.
+     */
+    private void forwardDatagram(final int slot, final boolean fromLocalPod, final boolean fromTunnel)
+    {
+        final int first = reassembly.firstFragment(slot);
+        final int firstLength = copyFragment(slot, first);
+        DropReason verdict = parser.parseFirstFragment(fragmentScratch, 0, firstLength,
+            reassembly.datagramPayloadLength(slot), datagramMeta);
+        long action = Router.NO_ROUTE;
+        if (verdict == null)
+        {
+            verdict = policyEnforcer.admit(datagramMeta, policy, fromLocalPod, table, nowNs);
+        }
+        if (verdict == null)
+        {
+            action = Router.resolve(datagramMeta.ipDestination, fromTunnel, table);
+            verdict = action == Router.NO_ROUTE ? DropReason.NO_ROUTE : null;
+        }
+        final int count = reassembly.fragmentCount(slot);
+        for (int i = 0; i < count; i++)
+        {
+            if (verdict != null)
+            {
+                counters.dropped(verdict);
+                continue;
+            }
+            // The datagram's meta for every fragment: one flow hash (one outer UDP port) for all, and
+            // the same L3 offset, since every copy starts at 0 behind a 14-byte Ethernet header.
+            final DropReason unrouted = router.apply(action, fragmentScratch, copyFragment(slot, i), Offload.NONE,
+                datagramMeta, table, ports, tunnel);
+            if (unrouted == null)
+            {
+                counters.forwarded();
+            }
+            else
+            {
+                counters.dropped(unrouted);
+            }
+        }
+    }
+
+    private int copyFragment(final int slot, final int index)
+    {
+        final int length = reassembly.frameLength(slot, index);
+        MemorySegment.copy(reassembly.storage(), reassembly.frameOffset(slot, index), fragmentScratch, 0, length);
+        return length;
     }
 
     private boolean isFromItsVtep(final int innerSourceIp, final int vtepIp)

@@ -98,6 +98,11 @@ class NodeDatapathCountersTest
         assertTrue(corpus.size() > 300);
         for (final MalformedFrames.Case broken : corpus)
         {
+            if (broken.expected() == DropReason.IP_FRAGMENT)
+            {
+                // The parser's verdict; the pipeline holds fragments for reassembly (NodeDatapathReassemblyTest).
+                continue;
+            }
             assertDroppedAs(broken.expected(), a.port().id(), broken.frame(), broken.name());
         }
     }

@@ -22,6 +22,7 @@ import java.util.ArrayList;
 import java.io.IOException;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Callable;
 
 /**
  * CNI pod interfaces on the agent's live lab. The interface is a TAP device the switch owns,
@@ -152,11 +153,23 @@ public final class LivePodNetwork implements PodNetwork
         }
     }
 
+    /** Creates the pod's TAP; fails (EBUSY) when the namespace has a link of that name already. */
     private static TapDevice openIn(final String netns, final String ifName, final boolean offloads)
+    {
+        return inNamespace(netns, () -> TapDevice.open(ifName, offloads));
+    }
+
+    /** Attaches to the pod's persistent TAP; fails (EBUSY) while another agent holds it. */
+    private static TapDevice reattachIn(final String netns, final String ifName, final boolean offloads)
+    {
+        return inNamespace(netns, () -> TapDevice.reattach(ifName, offloads));
+    }
+
+    private static TapDevice inNamespace(final String netns, final Callable<TapDevice> open)
     {
         try
         {
-            return NetworkNamespaces.callInPath(netns, () -> TapDevice.open(ifName, offloads));
+            return NetworkNamespaces.callInPath(netns, open);
         }
         catch (final RuntimeException failed)
         {
@@ -272,7 +285,7 @@ public final class LivePodNetwork implements PodNetwork
             cluster.addLivePod(name, attachment.node(), attachment.containerId(), attachment.ifName(),
                 Ipv4.parse(attachment.ip()), (node, portId, ip, mac) ->
                 {
-                    final TapPort port = new TapPort(portId, openIn(attachment.netns(), attachment.ifName(),
+                    final TapPort port = new TapPort(portId, reattachIn(attachment.netns(), attachment.ifName(),
                         node.datapath().ring().holdsSuperFrames()), node.datapath().ring().frameCapacity());
                     try
                     {

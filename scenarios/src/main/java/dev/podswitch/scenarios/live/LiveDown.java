@@ -2,6 +2,7 @@ package dev.podswitch.scenarios.live;
 
 import dev.podswitch.control.live.IpCommand;
 import dev.podswitch.control.live.LiveLab;
+import dev.podswitch.control.live.NetworkNamespaces;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -14,12 +15,15 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 
 /**
  * {@code podswitch down}: for every lab state file, asks a still-running {@code podswitch up}
  * to stop (SIGTERM, then waits for its own teardown), then deletes whatever namespaces and root
  * links of the file's names are still there and removes the file. With {@code all}, also every
- * {@code psw…} namespace and link found on the machine (leftovers of any lab, e.g. a killed run).
+ * {@code psw…} namespace and root link on the machine that carries podswitch's mark
+ * ({@link NetworkNamespaces#OWNER_MARK}: leftovers of any lab, e.g. a killed run whose state file
+ * is lost); a {@code psw…} namespace or link without it is somebody else's and is left alone.
  * A stopped lab's capture socket ({@code lab-<pid>.sock}) is removed with its state file.
  */
 public final class LiveDown
@@ -32,6 +36,16 @@ public final class LiveDown
 
     /** @return how many namespaces and links it deleted. */
     public static int down(final Path stateDirectory, final boolean all, final PrintStream out)
+    {
+        return down(stateDirectory, all, out, name -> true);
+    }
+
+    /**
+     * As {@link #down(Path, boolean, PrintStream)}, with {@code all} looking only at the names
+     * {@code scope} accepts: a test on a shared machine must not delete other runs' labs.
+     */
+    static int down(final Path stateDirectory, final boolean all, final PrintStream out,
+        final Predicate<String> scope)
     {
         int deleted = 0;
         for (final Path file : LabStateFile.list(stateDirectory))
@@ -64,11 +78,36 @@ public final class LiveDown
         }
         if (all)
         {
-            final Set<String> leftovers = new LinkedHashSet<>(LiveLab.leftoverNamespaces());
-            leftovers.addAll(rootLinks());
+            final Set<String> leftovers = new LinkedHashSet<>();
+            for (final String namespace : LiveLab.leftoverNamespaces())
+            {
+                if (scope.test(namespace) && !keepUnmarked(namespace, NetworkNamespaces.isOwned(namespace), out))
+                {
+                    leftovers.add(namespace);
+                }
+            }
+            for (final String line : rootLinkLines())
+            {
+                final String link = linkName(line);
+                if (scope.test(link) && !leftovers.contains(link)
+                    && !keepUnmarked(link, NetworkNamespaces.isMarked(line), out))
+                {
+                    leftovers.add(link);
+                }
+            }
             deleted += deleteNames(new ArrayList<>(leftovers), out);
         }
         return deleted;
+    }
+
+    private static boolean keepUnmarked(final String name, final boolean marked, final PrintStream out)
+    {
+        if (!marked)
+        {
+            out.println("  kept " + name + ": podswitch did not make it (no alias " + NetworkNamespaces.OWNER_MARK
+                + "); delete it yourself if it is a leftover");
+        }
+        return !marked;
     }
 
     private static void stopIfRunning(final LabStateFile state, final PrintStream out)
@@ -128,19 +167,32 @@ public final class LiveDown
     private static Set<String> rootLinks()
     {
         final Set<String> found = new LinkedHashSet<>();
+        for (final String line : rootLinkLines())
+        {
+            found.add(linkName(line));
+        }
+        return found;
+    }
+
+    /** The lines of {@code ip -o link show} (root namespace) that describe a {@code psw…} link. */
+    private static List<String> rootLinkLines()
+    {
+        final List<String> found = new ArrayList<>();
         for (final String line : IpCommand.ip("-o", "link", "show").split("\n"))
         {
-            // "7: psw1a2b3c4d: <BROADCAST,..." or "7: psw1a2b3c4d@if3: ..."
-            final String[] fields = line.split(":\\s*", 3);
-            if (fields.length >= 2)
+            if (linkName(line).startsWith(LiveLab.NAME_PREFIX))
             {
-                final String name = fields[1].split("@")[0].strip();
-                if (name.startsWith(LiveLab.NAME_PREFIX))
-                {
-                    found.add(name);
-                }
+                found.add(line);
             }
         }
         return found;
+    }
+
+    /** The link's name in a line of {@code ip -o link show}, or "" when the line names none. */
+    private static String linkName(final String line)
+    {
+        // "7: psw1a2b3c4d: <BROADCAST,..." or "7: psw1a2b3c4d@if3: ..."
+        final String[] fields = line.split(":\\s*", 3);
+        return fields.length >= 2 ? fields[1].split("@")[0].strip() : "";
     }
 }

@@ -25,7 +25,9 @@ import java.util.concurrent.ThreadLocalRandom;
  * ends. Needs root (or CAP_NET_ADMIN + CAP_SYS_ADMIN), /dev/net/tun and iproute2.
  *
  * <p>Every namespace and link it makes is named {@code psw} + a random suffix, so parallel labs
- * never collide and leftovers are easy to find ({@code ip netns list | grep ^psw}).
+ * never collide and leftovers are easy to find ({@code ip netns list | grep ^psw}), and carries
+ * podswitch's mark ({@link NetworkNamespaces#OWNER_MARK}), so that {@code down --all} removes
+ * those and never a {@code psw…} namespace somebody made by hand.
  *
  * <p>Threads: one driver thread makes every call; the cluster's node agents run continuously
  * while the lab is open. Lifecycle: the constructor starts the agents ({@link
@@ -121,7 +123,7 @@ public final class LiveLab implements AutoCloseable
         final String suffix = HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
         final String namespace = NAME_PREFIX + suffix;
         final String tapName = NAME_PREFIX + suffix;
-        IpCommand.ip("netns", "add", namespace);
+        NetworkNamespaces.addOwned(namespace);
         try
         {
             final Attachment attachment = attach.attach(namespace, tapName);
@@ -146,8 +148,9 @@ public final class LiveLab implements AutoCloseable
         final TapDevice device = TapDevice.open(tapName, node.datapath().ring().holdsSuperFrames());
         try
         {
-            // The fd stays in this JVM; only the link moves into the pod's namespace.
-            IpCommand.ip("link", "set", tapName, "netns", namespace);
+            // The fd stays in this JVM; only the link moves into the pod's namespace, marked as
+            // ours (it comes back to the root namespace if its namespace goes while the fd is open).
+            IpCommand.ip("link", "set", tapName, "alias", NetworkNamespaces.OWNER_MARK, "netns", namespace);
             IpCommand.ip("-n", namespace, "link", "set", tapName, "address", LivePod.macText(mac));
             // No IPv6 link-local address: no DAD, router or MLD solicitations the switch would only count as drops.
             IpCommand.ip("-n", namespace, "link", "set", tapName, "addrgenmode", "none");
@@ -242,7 +245,7 @@ public final class LiveLab implements AutoCloseable
         }
     }
 
-    /** Leftovers of labs that did not close (a killed JVM): every {@code psw…} namespace. */
+    /** Every {@code psw…} namespace, whoever made it (see {@link #ownedLeftoverNamespaces}). */
     public static List<String> leftoverNamespaces()
     {
         final List<String> found = new ArrayList<>();
@@ -255,5 +258,11 @@ public final class LiveLab implements AutoCloseable
             }
         }
         return found;
+    }
+
+    /** Leftovers of labs that did not close (a killed JVM): the {@code psw…} namespaces podswitch made. */
+    public static List<String> ownedLeftoverNamespaces()
+    {
+        return leftoverNamespaces().stream().filter(NetworkNamespaces::isOwned).toList();
     }
 }

@@ -19,10 +19,20 @@ import java.util.concurrent.FutureTask;
  * — which Linux allows per thread — runs the task and ends, so no other thread changes namespace.
  * A socket keeps the namespace it was created in, so a task may return a listening or connected
  * socket that any thread then uses: the building block for in-namespace listeners and probes.
+ *
+ * <p>It also makes the namespaces podswitch owns ({@link #addOwned}) and tells them from anyone
+ * else's ({@link #isOwned}): {@code podswitch down --all} deletes leftovers of crashed labs, and a
+ * {@code psw…} name alone does not say who made a namespace.
  */
 public final class NetworkNamespaces
 {
     public static final String NETNS_DIR = "/var/run/netns/";
+    /**
+     * The alias ({@code ip link set … alias}) podswitch gives the loopback of every namespace it
+     * makes and every link it makes: the mark travels with the namespace or link itself, so it
+     * survives a crashed JVM and a lost state file, and nothing else has to be kept in sync.
+     */
+    public static final String OWNER_MARK = "podswitch-owned";
     private static final int O_RDONLY = 0;
     private static final int O_CLOEXEC = 0x80000;
     private static final int CLONE_NEWNET = 0x40000000;
@@ -45,6 +55,51 @@ public final class NetworkNamespaces
         return LINKER.defaultLookup().find(name)
             .map(symbol -> LINKER.downcallHandle(symbol, descriptor, Linker.Option.captureCallState("errno")))
             .orElseThrow(() -> new UnsatisfiedLinkError("libc has no " + name));
+    }
+
+    /**
+     * Creates the network namespace {@code name} ({@code ip netns add}) with podswitch's mark on
+     * its loopback; if it cannot be marked, it is deleted again (an unmarked namespace would outlive
+     * every {@code down --all}).
+     */
+    public static void addOwned(final String name)
+    {
+        IpCommand.ip("netns", "add", name);
+        try
+        {
+            IpCommand.ip("-n", name, "link", "set", "dev", "lo", "alias", OWNER_MARK);
+        }
+        catch (final RuntimeException failed)
+        {
+            try
+            {
+                IpCommand.ip("netns", "delete", name);
+            }
+            catch (final RuntimeException alsoFailed)
+            {
+                failed.addSuppressed(alsoFailed);
+            }
+            throw failed;
+        }
+    }
+
+    /** Whether namespace {@code name} exists and carries podswitch's mark ({@link #addOwned}). */
+    public static boolean isOwned(final String name)
+    {
+        try
+        {
+            return isMarked(IpCommand.ip("-n", name, "-o", "link", "show", "dev", "lo"));
+        }
+        catch (final RuntimeException goneOrUnreadable)
+        {
+            return false;
+        }
+    }
+
+    /** Whether a line of {@code ip -o link show} shows podswitch's mark on that link. */
+    public static boolean isMarked(final String linkLine)
+    {
+        return linkLine.contains("alias " + OWNER_MARK);
     }
 
     /**

@@ -11,6 +11,11 @@ import java.lang.foreign.MemorySegment;
  * offloads carry partial ones (the kernel finishes them); the IPv4 header checksum is, because
  * every sender completes it.
  *
+ * <p>An IPv4 fragment is reported as {@link DropReason#IP_FRAGMENT} with its L3 fields read
+ * (addresses, protocol, identification, where its payload lies) and no L4: a caller that does not
+ * reassemble drops it, and one that does ({@code NodePipeline}) holds it and later reads the
+ * datagram's L4 header from its first fragment with {@link #parseFirstFragment}.
+ *
  * <p>One parser per pipeline thread (it holds flyweights), no allocation per frame.
  */
 public final class FrameParser
@@ -100,21 +105,47 @@ public final class FrameParser
         {
             return DropReason.BAD_IP_CHECKSUM;
         }
-        if (ipv4.isFragment())
-        {
-            return DropReason.IP_FRAGMENT;
-        }
         meta.ipSource = ipv4.sourceIp();
         meta.ipDestination = ipv4.destinationIp();
         meta.ipProtocol = ipv4.protocol();
         meta.ipTtl = ipv4.ttl();
         meta.ipTotalLength = totalLength;
+        meta.ipIdentification = ipv4.identification();
         meta.l4Offset = meta.l3Offset + headerLength;
         meta.l4Length = totalLength - headerLength;
-        return parseL4(segment, meta);
+        if (ipv4.isFragment())
+        {
+            // No L4 here: a later fragment has none, and a first one holds only part of the datagram.
+            meta.fragmentOffset = ipv4.fragmentOffsetBytes();
+            meta.moreFragments = ipv4.moreFragments();
+            return DropReason.IP_FRAGMENT;
+        }
+        return parseL4(segment, meta, meta.l4Length);
     }
 
-    private DropReason parseL4(final MemorySegment segment, final PacketMeta meta)
+    /**
+     * Reads a reassembled datagram's headers from its first fragment: L2 and L3 as {@link #parse}
+     * does, then the L4 header, which must lie whole inside this fragment (a first fragment too
+     * short for it is refused, as RFC 1858 advises against tiny-fragment attacks). Lengths inside
+     * L4 (the UDP length) are checked against {@code datagramL4Length}, the payload of all the
+     * fragments; {@link PacketMeta#l4Length} stays what this fragment holds, so nothing reads past it.
+     *
+     * @return null when the datagram's headers are well formed, else why it must be dropped.
+     */
+    public DropReason parseFirstFragment(final MemorySegment segment, final long offset, final int length,
+        final int datagramL4Length, final PacketMeta meta)
+    {
+        final DropReason reason = parse(segment, offset, length, meta);
+        if (reason != DropReason.IP_FRAGMENT || meta.fragmentOffset != 0)
+        {
+            // Not a fragment (parsed whole, or malformed), or a later one, which has no L4 header.
+            return reason;
+        }
+        return parseL4(segment, meta, datagramL4Length);
+    }
+
+    /** @param datagramL4Length what the L4 length fields may cover: the packet's payload, or a reassembled datagram's. */
+    private DropReason parseL4(final MemorySegment segment, final PacketMeta meta, final int datagramL4Length)
     {
         final int l4Length = meta.l4Length;
         switch (meta.ipProtocol)
@@ -143,7 +174,7 @@ public final class FrameParser
                 }
                 udp.wrap(segment, meta.l4Offset);
                 final int udpLength = udp.length();
-                if (udpLength < UdpFlyweight.HEADER_LENGTH || udpLength > l4Length)
+                if (udpLength < UdpFlyweight.HEADER_LENGTH || udpLength > datagramL4Length)
                 {
                     return DropReason.BAD_UDP_LENGTH;
                 }

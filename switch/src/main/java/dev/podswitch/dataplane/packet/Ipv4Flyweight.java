@@ -85,6 +85,18 @@ public final class Ipv4Flyweight
         return (flagsAndOffset & (FLAG_MORE_FRAGMENTS | FRAGMENT_OFFSET_MASK)) != 0;
     }
 
+    /** The fragment offset in bytes (the header field counts 8-byte units). */
+    public int fragmentOffsetBytes()
+    {
+        return (PacketBytes.getU16(segment, offset + FLAGS_FRAGMENT_OFFSET) & FRAGMENT_OFFSET_MASK) * 8;
+    }
+
+    /** Whether the more-fragments flag is set: another fragment follows this one's payload. */
+    public boolean moreFragments()
+    {
+        return (PacketBytes.getU16(segment, offset + FLAGS_FRAGMENT_OFFSET) & FLAG_MORE_FRAGMENTS) != 0;
+    }
+
     public int ttl()
     {
         return PacketBytes.getU8(segment, offset + TTL_OFFSET);

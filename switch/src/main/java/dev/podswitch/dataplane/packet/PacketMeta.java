@@ -24,6 +24,14 @@ public final class PacketMeta
     public int ipProtocol;
     public int ipTtl;
     public int ipTotalLength;
+    public int ipIdentification;
+    /**
+     * For an IPv4 fragment (which {@link FrameParser#parse} reports as
+     * {@link dev.podswitch.dataplane.stats.DropReason#IP_FRAGMENT}, with L3 read and L4 not): where
+     * its payload lies in the datagram, in bytes, and whether more follows. Both zero otherwise.
+     */
+    public int fragmentOffset;
+    public boolean moreFragments;
     public long l4Offset;
     public int l4Length;
 
@@ -63,6 +71,12 @@ public final class PacketMeta
         return etherType == EthernetFlyweight.ETHER_TYPE_IPV4;
     }
 
+    /** Whether the packet is an IPv4 fragment, first or later. */
+    public boolean isFragment()
+    {
+        return moreFragments || fragmentOffset != 0;
+    }
+
     void clear()
     {
         arpOperation = 0;
@@ -74,6 +88,9 @@ public final class PacketMeta
         ipProtocol = 0;
         ipTtl = 0;
         ipTotalLength = 0;
+        ipIdentification = 0;
+        fragmentOffset = 0;
+        moreFragments = false;
         l4Offset = 0;
         l4Length = 0;
         sourcePort = 0;

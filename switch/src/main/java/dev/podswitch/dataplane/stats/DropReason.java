@@ -4,7 +4,8 @@ package dev.podswitch.dataplane.stats;
  * Every reason the data plane may drop a frame, each with a human label that says exactly what
  * it counts (every place that returns or counts the reason, not just the common one). One enum for
  * the whole switch so that counters, logs and the CLI agree on names; the invariant the tests hold
- * is {@code received = forwarded + answered + Σ drops}.
+ * is {@code received = forwarded + answered + Σ drops} (plus, while a datagram is being
+ * reassembled, its fragments held: each ends in one bucket when it completes, or is dropped).
  */
 public enum DropReason
 {
@@ -18,7 +19,8 @@ public enum DropReason
     BAD_IHL("IPv4 header length (IHL) below 5 words or beyond the frame"),
     BAD_IP_LENGTH("IPv4 total length smaller than its header or larger than the frame"),
     BAD_IP_CHECKSUM("IPv4 header checksum wrong"),
-    IP_FRAGMENT("IPv4 fragment, first or later (fragments are not reassembled)"),
+    IP_FRAGMENT("IPv4 fragment the switch does not reassemble: one to the gateway IP, any when reassembly is off "
+        + "(switch.reassembly.datagrams=0), or one an emulated endpoint receives"),
     TTL_EXPIRED("IPv4 packet to be routed arrived with TTL 1 or 0, so it would leave with 0 (no ICMP time exceeded "
         + "is sent)"),
     // L4
@@ -63,7 +65,21 @@ public enum DropReason
         + "(its sender if local, else its receiver; one shared zone when neither is) already holds its share of the "
         + "node's connection-tracking table (switch.conntrack.zoneLimitPercent)"),
     // Bugs
-    INTERNAL_ERROR("unexpected error while handling the frame (see the distinct-error log)");
+    INTERNAL_ERROR("unexpected error while handling the frame (see the distinct-error log)"),
+    // Reassembly (IPv4 fragments are held until their datagram is whole, then judged once and forwarded)
+    FRAGMENT_MALFORMED("IPv4 fragment that cannot belong to a datagram: a fragment other than the last whose payload "
+        + "is empty or not a multiple of 8 bytes, one that would end beyond 65,535 bytes, or one with an offload "
+        + "request (only this fragment is dropped)"),
+    FRAGMENT_DUPLICATE("IPv4 fragment covering exactly the bytes of one already held for its datagram (only the copy "
+        + "is dropped)"),
+    FRAGMENT_OVERLAP("IPv4 fragment overlapping one held for its datagram, or disagreeing with the others about where "
+        + "the datagram ends: it and every fragment held for the datagram are dropped (as Linux does)"),
+    FRAGMENTS_TOO_MANY("IPv4 fragment of a datagram that already holds the most fragments one may have "
+        + "(64): it and every fragment held for the datagram are dropped"),
+    FRAGMENT_TABLE_FULL("IPv4 fragment of a new datagram while every reassembly slot of the node is in use "
+        + "(switch.reassembly.datagrams)"),
+    FRAGMENT_TIMEOUT("IPv4 fragment held for a datagram that was not whole within switch.reassembly.timeoutMs "
+        + "(no ICMP is sent, as Linux sends none for fragments it reassembles only to forward)");
 
     private final String label;
 

@@ -13,15 +13,19 @@ import org.junit.jupiter.api.Test;
 
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -78,6 +82,21 @@ class LiveLabRootTest
     }
 
     @Test
+    void shouldMarkEveryNamespaceAndTapItMakesAsPodswitchsWhenAddingPods()
+    {
+        final LivePod a = lab.addPod("a", "node-1");
+        final LivePod h = lab.addHost("h", "node-2", Ipv4.parse("192.168.100.10"));
+
+        for (final LivePod pod : List.of(a, h))
+        {
+            assertTrue(NetworkNamespaces.isOwned(pod.namespace()), pod.namespace() + " carries the mark on its lo");
+            assertTrue(NetworkNamespaces.isMarked(IpCommand.ip("-n", pod.namespace(), "-o", "link", "show", "dev",
+                pod.interfaceName())), "and its TAP too");
+        }
+        assertTrue(LiveLab.ownedLeftoverNamespaces().containsAll(List.of(a.namespace(), h.namespace())));
+    }
+
+    @Test
     void shouldPingAndConnectAcrossNodesWithoutNatWhenPodsAreLiveNamespaces() throws Exception
     {
         final LivePod a = lab.addPod("a", "node-1");
@@ -119,6 +138,53 @@ class LiveLabRootTest
         }
         assertTrue(node1.forwardedCount() - forwardedBefore >= 4,
             "node-1 forwarded the TCP handshake, data and close: " + (node1.forwardedCount() - forwardedBefore));
+        assertEquals(0, cluster.agentErrorCount(), () -> "agent errors: " + cluster.errors());
+    }
+
+    @Test
+    void shouldDeliverAUdpDatagramLargerThanTheMtuWhenTheSendersKernelFragmentsIt() throws Exception
+    {
+        final LivePod a = lab.addPod("a", "node-1");
+        final LivePod b = lab.addPod("b", "node-2");
+        final LivePod c = lab.addPod("c", "node-2");
+        final byte[] payload = new byte[4_000];
+        for (int i = 0; i < payload.length; i++)
+        {
+            payload[i] = (byte)(i * 31);
+        }
+        final DatagramSocket receiver = b.callIn(() ->
+        {
+            final DatagramSocket socket = new DatagramSocket(new InetSocketAddress(InetAddress.getByName(b.ipText()),
+                TCP_PORT));
+            socket.setSoTimeout(5_000);
+            return socket;
+        });
+        try (receiver)
+        {
+            for (final LivePod sender : List.of(a, c))
+            {
+                sender.callIn(() ->
+                {
+                    try (DatagramSocket socket = new DatagramSocket())
+                    {
+                        socket.send(new DatagramPacket(payload, payload.length,
+                            new InetSocketAddress(InetAddress.getByName(b.ipText()), TCP_PORT)));
+                    }
+                    return null;
+                });
+                final DatagramPacket received = new DatagramPacket(new byte[8_192], 8_192);
+                receiver.receive(received);
+                assertEquals(sender.ipText(), received.getAddress().getHostAddress());
+                assertArrayEquals(payload, Arrays.copyOf(received.getData(), received.getLength()),
+                    sender.name() + " -> b: the kernel cut it at the TAP's MTU, the switch carried every fragment");
+            }
+        }
+        for (final String node : List.of("node-1", "node-2"))
+        {
+            // Counters only: what the reassembly holds is the node thread's, still running here.
+            final DatapathCounters counters = cluster.node(node).datapath().counters();
+            assertEquals(0, counters.droppedCount(DropReason.IP_FRAGMENT), node + ": " + counters.drops());
+        }
         assertEquals(0, cluster.agentErrorCount(), () -> "agent errors: " + cluster.errors());
     }
 

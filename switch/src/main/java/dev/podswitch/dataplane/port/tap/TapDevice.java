@@ -16,6 +16,12 @@ import java.nio.file.Path;
  * {@link VirtioNetHeader}. The device exists while the fd is open (not persistent): closing it
  * removes the link, wherever it was moved to.
  *
+ * <p>{@link #open} only ever creates (IFF_TUN_EXCL): if any link of that name exists — a TAP left
+ * persistent by an agent, one somebody else made and may still hold — it fails with EBUSY instead
+ * of attaching the switch to a device it did not make. Attaching to an existing persistent TAP is
+ * {@link #reattach}, for an agent taking its own pods back after a restart; the kernel refuses it
+ * with EBUSY while another fd holds the device (a single-queue TAP has one reader).
+ *
  * <p>Offloads (TUNSETOFFLOAD CSUM | TSO4 | TSO6, the default): the pod's kernel hands over TCP
  * super-frames of up to 64 KiB with a partial checksum, described by the virtio-net header, and
  * the switch forwards one of those where it would forward ~45 MTU-sized frames — the difference
@@ -36,6 +42,9 @@ public final class TapDevice implements AutoCloseable
     public static final int READ_ERROR = -2;
     public static final int MAX_NAME_LENGTH = LinuxLibc.IFNAMSIZ - 1;
     private static final int CAP_NET_ADMIN = 12;
+    /** linux/if_tun.h: TUNSETIFF fails with EBUSY when a link of that name already exists. */
+    private static final short IFF_TUN_EXCL = (short)0x8000;
+    private static final int EBUSY = 16;
     private static final Throwable UNAVAILABILITY_CAUSE = probe();
     private static final MemorySegment ZERO_HEADER = Arena.global().allocate(VirtioNetHeader.LENGTH, 8);
 
@@ -75,7 +84,8 @@ public final class TapDevice implements AutoCloseable
     /**
      * Creates the TAP device {@code name} in the caller's network namespace, with offloads.
      *
-     * @throws IllegalStateException with the errno when the kernel refuses (name taken, not permitted).
+     * @throws IllegalStateException with the errno when the kernel refuses (EBUSY: a link with that
+     *         name exists; EPERM: not permitted).
      */
     public static TapDevice open(final String name)
     {
@@ -84,6 +94,24 @@ public final class TapDevice implements AutoCloseable
 
     /** As {@link #open(String)}; {@code offloads} false asks the kernel for complete frames only. */
     public static TapDevice open(final String name, final boolean offloads)
+    {
+        return open(name, offloads, true);
+    }
+
+    /**
+     * Attaches to the existing persistent TAP {@code name} (see {@link #persistent}) in the caller's
+     * namespace. Check that the link exists first: like {@code open} without IFF_TUN_EXCL, this makes
+     * a new device when there is none.
+     *
+     * @throws IllegalStateException with the errno when the kernel refuses (EBUSY: another fd holds
+     *         the device, e.g. a running agent).
+     */
+    public static TapDevice reattach(final String name, final boolean offloads)
+    {
+        return open(name, offloads, false);
+    }
+
+    private static TapDevice open(final String name, final boolean offloads, final boolean exclusive)
     {
         if (!isAvailable())
         {
@@ -106,9 +134,16 @@ public final class TapDevice implements AutoCloseable
                 final MemorySegment ifreq = call.allocate(LinuxLibc.IFREQ_LENGTH, 8);
                 MemorySegment.copy(nameBytes, 0, ifreq, ValueLayout.JAVA_BYTE, 0, nameBytes.length);
                 ifreq.set(ValueLayout.JAVA_SHORT, LinuxLibc.IFREQ_FLAGS_OFFSET,
-                    (short)(LinuxLibc.IFF_TAP | LinuxLibc.IFF_NO_PI | LinuxLibc.IFF_VNET_HDR));
-                check((int)LinuxLibc.IOCTL_POINTER.invokeExact(errno, fd, LinuxLibc.TUNSETIFF, ifreq), errno,
-                    "ioctl(TUNSETIFF, " + name + ")");
+                    (short)(LinuxLibc.IFF_TAP | LinuxLibc.IFF_NO_PI | LinuxLibc.IFF_VNET_HDR
+                        | (exclusive ? IFF_TUN_EXCL : 0)));
+                final int attached = (int)LinuxLibc.IOCTL_POINTER.invokeExact(errno, fd, LinuxLibc.TUNSETIFF, ifreq);
+                if (attached < 0 && LinuxLibc.errno(errno) == EBUSY)
+                {
+                    throw new IllegalStateException("ioctl(TUNSETIFF, " + name + ") failed: errno " + EBUSY
+                        + (exclusive ? " (EBUSY: a link named " + name + " exists; podswitch only creates TAPs)"
+                            : " (EBUSY: another process holds TAP " + name + ")"));
+                }
+                check(attached, errno, "ioctl(TUNSETIFF, " + name + ")");
                 final MemorySegment headerSize = call.allocateFrom(ValueLayout.JAVA_INT, VirtioNetHeader.LENGTH);
                 check((int)LinuxLibc.IOCTL_POINTER.invokeExact(errno, fd, LinuxLibc.TUNSETVNETHDRSZ, headerSize), errno,
                     "ioctl(TUNSETVNETHDRSZ, " + VirtioNetHeader.LENGTH + ")");
@@ -138,8 +173,7 @@ public final class TapDevice implements AutoCloseable
         if (result < 0)
         {
             final int code = LinuxLibc.errno(errno);
-            final String hint = code == 1 ? " (EPERM: needs root or CAP_NET_ADMIN)"
-                : code == 16 ? " (EBUSY: a link with that name exists)" : "";
+            final String hint = code == 1 ? " (EPERM: needs root or CAP_NET_ADMIN)" : "";
             throw new IllegalStateException(what + " failed: errno " + code + hint);
         }
     }
