@@ -20,17 +20,17 @@ public final class DefaultCluster
     public static final int NODE_PREFIX_LENGTH = 24;
     public static final String NODE = "node-1";
     /** Live nodes' rings: 512 slots of 64 KiB (kernel stacks pace themselves; 32 MiB a node). */
-    static final int LIVE_RING_SIZE = 512;
+    public static final int LIVE_RING_SIZE = 512;
 
     private DefaultCluster()
     {
     }
 
     public static ServedCluster oneNode(final IpamStore ipam, final ClusterOptions.Underlay underlay, final IdleMode idle,
-        final ClusterModel.Limits limits)
+        final ClusterModel.Limits limits, final int ringSlots)
     {
         final ClusterDataplane dataplane = ClusterDataplane.create(ClusterOptions.of(CLUSTER_CIDR, NODE_PREFIX_LENGTH,
-            List.of(NODE), underlay).withThreading(1, idle).withFrames(LIVE_RING_SIZE, Frame.OFFLOAD_CAPACITY), ipam);
+            List.of(NODE), underlay).withThreading(1, idle).withFrames(ringSlots, Frame.OFFLOAD_CAPACITY), ipam);
         try
         {
             final ClusterModel model = new ClusterModel(dataplane::publishPolicy, limits);

@@ -58,14 +58,37 @@ public final class NodeAgent implements AutoCloseable
      * @param apiTcp    a loopback address for the API over TCP, or null; needs {@code apiTokenFile}.
      */
     public record Options(Path stateDirectory, Path socket, Path apiSocket, InetSocketAddress apiTcp, Path apiTokenFile,
-        ClusterOptions.Underlay underlay, IdleMode idle, ClusterModel.Limits modelLimits, ApiServer.Limits apiLimits)
+        ClusterOptions.Underlay underlay, IdleMode idle, Limits limits)
     {
         /** With the default limits. */
         public Options(final Path stateDirectory, final Path socket, final Path apiSocket, final InetSocketAddress apiTcp,
             final Path apiTokenFile, final ClusterOptions.Underlay underlay, final IdleMode idle)
         {
-            this(stateDirectory, socket, apiSocket, apiTcp, apiTokenFile, underlay, idle, ClusterModel.Limits.DEFAULT,
-                ApiServer.Limits.DEFAULT);
+            this(stateDirectory, socket, apiSocket, apiTcp, apiTokenFile, underlay, idle, Limits.DEFAULT);
+        }
+    }
+
+    /**
+     * Every bound of the daemon, each answered with an error when reached rather than with an
+     * out-of-memory agent: the cluster model's size, the control API's bodies and connections,
+     * captures at once, and the ring memory of its node (slots of 64 KiB each).
+     */
+    public record Limits(ClusterModel.Limits model, ApiServer.Limits api, int maxCaptures, int ringSlots)
+    {
+        public static final Limits DEFAULT = new Limits(ClusterModel.Limits.DEFAULT, ApiServer.Limits.DEFAULT,
+            CaptureServer.MAX_CONNECTIONS, DefaultCluster.LIVE_RING_SIZE);
+
+        public Limits
+        {
+            if (maxCaptures < 1)
+            {
+                throw new IllegalArgumentException("--max-captures must be at least 1, got " + maxCaptures);
+            }
+            if (ringSlots < 2 || Integer.bitCount(ringSlots) != 1)
+            {
+                throw new IllegalArgumentException("--ring-slots must be a power of two of at least 2 (a Disruptor ring), got "
+                    + ringSlots);
+            }
         }
     }
 
@@ -101,7 +124,7 @@ public final class NodeAgent implements AutoCloseable
     public static NodeAgent start(final Options options, final PrintStream log) throws Exception
     {
         return start(options, log, ipam -> DefaultCluster.oneNode(ipam, options.underlay(), options.idle(),
-            options.modelLimits()));
+            options.limits().model(), options.limits().ringSlots()));
     }
 
     public static NodeAgent start(final Options options, final PrintStream log, final ClusterFactory factory)
@@ -170,12 +193,12 @@ public final class NodeAgent implements AutoCloseable
                 final List<Map<String, CaptureServer.Target>> found = new ArrayList<>(1);
                 cniServer.asDriver(() -> found.add(CaptureTargets.pods(model.snapshot(), cluster.dataplane())));
                 return found.getFirst();
-            }, () -> CaptureTargets.tunnels(cluster.dataplane()));
+            }, () -> CaptureTargets.tunnels(cluster.dataplane()), options.limits().maxCaptures());
             final Path captureSocket = captures.path();
             final ControlApi control = new ControlApi(model, () -> cluster.dataplane().nodes().values(),
                 () -> status(options, cniServer, attachments, captureSocket));
             final ApiServer api = ApiServer.start(control,
-                new ApiServer.Listen(options.apiSocket(), options.apiTcp(), options.apiTokenFile()), options.apiLimits());
+                new ApiServer.Listen(options.apiSocket(), options.apiTcp(), options.apiTokenFile()), options.limits().api());
             return new NodeAgent(cluster, network, attachments, cni, api, captures, lockChannel);
         }
         catch (final Exception | Error failed)

@@ -72,6 +72,14 @@ public final class AgentCommand implements Callable<Integer>
         description = "Control API connections at once; more get 503 (default: ${DEFAULT-VALUE}).")
     private int apiMaxConnections;
 
+    @Option(names = "--max-captures", paramLabel = "N", defaultValue = "16",
+        description = "Captures (and capture connections still asking) at once (default: ${DEFAULT-VALUE}).")
+    private int maxCaptures;
+
+    @Option(names = "--ring-slots", paramLabel = "N", defaultValue = "512",
+        description = "Receive ring slots of the node, 64 KiB each, a power of two (default: ${DEFAULT-VALUE}: 32 MiB).")
+    private int ringSlots;
+
     @Option(names = "--scenario", paramLabel = "FILE",
         description = "A scenario whose cluster (nodes, namespaces, pods, hosts) the agent brings up live; "
             + "default: one node, node-1, pod CIDR 10.244.0.0/24.")
@@ -151,8 +159,10 @@ public final class AgentCommand implements Callable<Integer>
         try
         {
             final NodeAgent.Options options = new NodeAgent.Options(stateDirectory, socket, apiSocket, tcpAddress(apiListen),
-                apiTokenFile, chosenUnderlay, idleMode, new ClusterModel.Limits(maxNamespaces, maxPods, maxPolicies),
-                new ApiServer.Limits(apiMaxBody, apiMaxConnections, ApiServer.Limits.DEFAULT.readTimeoutSeconds()));
+                apiTokenFile, chosenUnderlay, idleMode, new NodeAgent.Limits(
+                    new ClusterModel.Limits(maxNamespaces, maxPods, maxPolicies),
+                    new ApiServer.Limits(apiMaxBody, apiMaxConnections, ApiServer.Limits.DEFAULT.readTimeoutSeconds()),
+                    maxCaptures, ringSlots));
             agent = scenario == null ? NodeAgent.start(options, System.err)
                 : NodeAgent.start(options, System.err, ScenarioCluster.live(ScenarioLoader.load(scenario), chosenUnderlay,
                     idleMode));

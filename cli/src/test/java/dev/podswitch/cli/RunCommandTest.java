@@ -157,4 +157,19 @@ class RunCommandTest
         assertEquals(2, run("run", "--threads", "-1", "../scenarios/library/demo.yaml"));
         assertTrue(stderr().contains("--threads -1 is negative"), stderr());
     }
+
+    @Test
+    void shouldRefuseAgentLimitsThatCannotWorkAsInvalidInput(@org.junit.jupiter.api.io.TempDir final java.nio.file.Path work)
+    {
+        for (final String[] bad : new String[][] {{"--ring-slots", "3"}, {"--max-captures", "0"}, {"--max-pods", "0"},
+            {"--api-max-body", "10"}, {"--api-listen", "localhost"}})
+        {
+            final java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of("agent", "--state-dir",
+                work.resolve("state").toString(), "--socket", work.resolve("cni.sock").toString(), "--api-socket",
+                work.resolve("api.sock").toString(), "--conf-dir", work.resolve("net.d").toString()));
+            args.addAll(java.util.List.of(bad));
+            assertEquals(2, run(args.toArray(String[]::new)), String.join(" ", bad) + ": " + stderr());
+            assertFalse(java.nio.file.Files.exists(work.resolve("api.sock")), "nothing was served");
+        }
+    }
 }

@@ -44,6 +44,16 @@ public final class ApiServer implements AutoCloseable
     public record Limits(int maxBodyBytes, int maxConnections, int readTimeoutSeconds)
     {
         public static final Limits DEFAULT = new Limits(1024 * 1024, 64, 30);
+
+        public Limits
+        {
+            if (maxBodyBytes < 1024 || maxConnections < 1 || readTimeoutSeconds < 1)
+            {
+                throw new IllegalArgumentException("the control API needs a body limit of at least 1024 bytes (--api-max-body), "
+                    + "at least one connection (--api-max-connections) and a read timeout of at least 1 s; got "
+                    + maxBodyBytes + ", " + maxConnections + ", " + readTimeoutSeconds);
+            }
+        }
     }
 
     /** Where to listen: the Unix socket always; TCP only on a loopback address, with a token file. */

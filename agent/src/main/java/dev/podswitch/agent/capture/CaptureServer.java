@@ -44,7 +44,7 @@ public final class CaptureServer implements AutoCloseable
      * of {@link CaptureQueue#DEFAULT_CAPACITY}. The acceptor refuses a further one itself, before any
      * thread is started for it, so a burst of connections cannot make threads without bound.
      */
-    static final int MAX_CONNECTIONS = 16;
+    public static final int MAX_CONNECTIONS = 16;
     private static final long REQUEST_TIMEOUT_S = 10;
     private static final long SESSION_JOIN_MS = 3_000;
     private static final long BUSY_WAIT_NS = 1_000_000_000L;
@@ -62,15 +62,18 @@ public final class CaptureServer implements AutoCloseable
     private final Supplier<Map<String, Target>> tunnels;
     private final Set<String> capturedPorts = new HashSet<>();
     private final List<CaptureSession> sessions = new ArrayList<>();
-    /** Accepted and not yet ended, each with its thread: at most {@link #MAX_CONNECTIONS}. Guarded by this. */
+    /** At most this many connections at once ({@link #MAX_CONNECTIONS} unless the daemon says otherwise). */
+    private final int maxConnections;
+    /** Accepted and not yet ended, each with its thread: at most {@link #maxConnections}. Guarded by this. */
     private int connections;
     private final ScheduledExecutorService timer;
     private final Thread acceptor;
     private volatile boolean closed;
 
     private CaptureServer(final Path path, final ServerSocketChannel server, final Supplier<Map<String, Target>> pods,
-        final Supplier<Map<String, Target>> tunnels)
+        final Supplier<Map<String, Target>> tunnels, final int maxConnections)
     {
+        this.maxConnections = maxConnections;
         this.path = path;
         this.server = server;
         this.pods = pods;
@@ -100,6 +103,17 @@ public final class CaptureServer implements AutoCloseable
     public static CaptureServer start(final Path path, final Supplier<Map<String, Target>> pods,
         final Supplier<Map<String, Target>> tunnels)
     {
+        return start(path, pods, tunnels, MAX_CONNECTIONS);
+    }
+
+    /** As above, with at most {@code maxConnections} captures (and connections still asking) at once. */
+    public static CaptureServer start(final Path path, final Supplier<Map<String, Target>> pods,
+        final Supplier<Map<String, Target>> tunnels, final int maxConnections)
+    {
+        if (maxConnections < 1)
+        {
+            throw new IllegalArgumentException("at least one capture must be allowed, got " + maxConnections);
+        }
         ServerSocketChannel server = null;
         try
         {
@@ -114,7 +128,7 @@ public final class CaptureServer implements AutoCloseable
             throw new UncheckedIOException("cannot open the capture socket " + path + ": " + failed.getMessage(),
                 failed instanceof final IOException io ? io : new IOException(failed));
         }
-        final CaptureServer captures = new CaptureServer(path, server, pods, tunnels);
+        final CaptureServer captures = new CaptureServer(path, server, pods, tunnels, maxConnections);
         captures.acceptor.start();
         return captures;
     }
@@ -163,7 +177,7 @@ public final class CaptureServer implements AutoCloseable
 
     private synchronized boolean admit()
     {
-        if (connections >= MAX_CONNECTIONS)
+        if (connections >= maxConnections)
         {
             return false;
         }
@@ -182,7 +196,7 @@ public final class CaptureServer implements AutoCloseable
         return connections;
     }
 
-    private static String tooMany()
+    private String tooMany()
     {
         return "too many captures at once (at most " + MAX_CONNECTIONS + ", counting connections still asking); "
             + "stop one and try again";
