@@ -49,11 +49,21 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest>
             return;
         }
         final QueryStringDecoder uri = new QueryStringDecoder(request.uri());
+        final java.util.Map<String, java.util.List<String>> query;
+        try
+        {
+            query = uri.parameters();
+        }
+        catch (final IllegalArgumentException malformed)
+        {
+            send(context, request, ApiResponse.error(ApiError.badRequest("the query has a malformed %-escape: "
+                + malformed.getMessage())), HttpUtil.isKeepAlive(request));
+            return;
+        }
         ApiResponse response;
         try
         {
-            response = api.handle(request.method().name(), uri.rawPath(), uri.parameters(),
-                ByteBufUtil.getBytes(request.content()));
+            response = api.handle(request.method().name(), uri.rawPath(), query, ByteBufUtil.getBytes(request.content()));
         }
         catch (final RuntimeException bug)
         {

@@ -74,14 +74,21 @@ public final class ControlApi
         }
     }
 
-    private static List<String> segments(final String rawPath)
+    private static List<String> segments(final String rawPath) throws ApiError
     {
         final List<String> segments = new ArrayList<>();
         for (final String segment : rawPath.split("/"))
         {
             if (!segment.isEmpty())
             {
-                segments.add(java.net.URLDecoder.decode(segment, java.nio.charset.StandardCharsets.UTF_8));
+                try
+                {
+                    segments.add(java.net.URLDecoder.decode(segment, java.nio.charset.StandardCharsets.UTF_8));
+                }
+                catch (final IllegalArgumentException malformed)
+                {
+                    throw ApiError.badRequest("the path has a malformed %-escape in \"" + segment + "\"");
+                }
             }
         }
         return segments;
