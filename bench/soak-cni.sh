@@ -40,7 +40,7 @@ while [ $# -gt 0 ]; do
     --lock) lock="$2"; shift 2 ;;
     --no-lock) lock=""; shift ;;
     --keep) keep="$2"; shift 2 ;;
-    -h|--help) sed -n '2,29p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "soak-cni.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
 done
