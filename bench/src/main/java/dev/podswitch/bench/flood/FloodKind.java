@@ -26,7 +26,7 @@ enum FloodKind
     /** The target serves UDP and TCP on [SERVED_FIRST_PORT, SERVED_FIRST_PORT + DESTINATION_PORTS). */
     static final int SERVED_FIRST_PORT = 10_000;
     static final int UNSERVED_FIRST_PORT = 20_000;
-    static final int DESTINATION_PORTS = 64;
+    static final int DESTINATION_PORTS = 512;
 
     private final String label;
     private final IpProtocol protocol;

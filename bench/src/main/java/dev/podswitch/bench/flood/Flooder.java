@@ -13,7 +13,7 @@ import java.lang.foreign.MemorySegment;
  * The flooding pod's sender: crafted frames offered straight into its port's ring, as a raw
  * socket's packets arrive through a pod's interface, each opening a new flow — source port
  * 1,024–32,767 (below the probes' 32,768–60,999, so no answer is mistaken for a probe's), then
- * one of {@link FloodKind#DESTINATION_PORTS} destination ports: about two million distinct
+ * one of {@link FloodKind#DESTINATION_PORTS} destination ports: about 16 million distinct
  * 5-tuples before one repeats. Nothing listens behind the flooder's port (its sink only counts),
  * so no answer provokes another packet. Driver thread only; allocates nothing per frame.
  */
