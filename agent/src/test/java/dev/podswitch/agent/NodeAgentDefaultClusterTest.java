@@ -70,6 +70,8 @@ class NodeAgentDefaultClusterTest
             final String nodes = http("GET", "/api/v1/nodes", "");
             assertTrue(nodes.startsWith("HTTP/1.1 200") && nodes.contains("\"podCIDR\" : \"10.244.0.0/24\""), nodes);
             assertTrue(http("GET", "/api/v1/namespaces/default", "").startsWith("HTTP/1.1 200"));
+            final String status = http("GET", "/status", "");
+            assertTrue(status.contains("\"counters\"") && status.contains("\"received\" : 0"), status);
             final String put = http("PUT", "/apis/networking.k8s.io/v1/namespaces/default/networkpolicies/deny",
                 "{\"apiVersion\":\"networking.k8s.io/v1\",\"kind\":\"NetworkPolicy\",\"metadata\":{\"name\":\"deny\"},"
                     + "\"spec\":{\"podSelector\":{\"matchLabels\":{\"flag\":\"True\"}}}}");

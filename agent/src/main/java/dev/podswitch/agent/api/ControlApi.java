@@ -100,7 +100,7 @@ public final class ControlApi
         final String joined = "/" + String.join("/", path);
         if (joined.equals(STATUS))
         {
-            return only(method, "GET", () -> ApiResponse.ok(status()));
+            return only(method, "GET", () -> ApiResponse.ok(StatusResource.of(model.snapshot(), nodes.get(), status.get())));
         }
         if (joined.equals(APPLY))
         {
@@ -359,26 +359,6 @@ public final class ControlApi
             return ApiResponse.ok(ApplyResults.of(outcomes, true));
         }
         return ApiResponse.ok(ApplyResults.of(model.apply(changes), false));
-    }
-
-    private Map<String, Object> status()
-    {
-        final ModelSnapshot snapshot = model.snapshot();
-        final Map<String, Object> answer = new LinkedHashMap<>();
-        answer.put("revision", snapshot.revision());
-        final List<Map<String, Object>> nodeList = new ArrayList<>();
-        for (final ClusterNode node : nodes.get())
-        {
-            nodeList.add(Map.of("name", node.name(), "podCIDR", node.podCidr().toString(),
-                "underlayAddress", dev.podswitch.ipam.cidr.Ipv4.format(node.vtepIp())));
-        }
-        answer.put("nodes", nodeList);
-        answer.put("namespaces", snapshot.namespaces().size());
-        answer.put("pods", snapshot.pods().size());
-        answer.put("hosts", snapshot.hosts().size());
-        answer.put("networkPolicies", snapshot.policies().size());
-        answer.putAll(status.get());
-        return answer;
     }
 
     @FunctionalInterface

@@ -170,5 +170,6 @@ class ControlApiTest
         final Map<String, Object> status = map(call("GET", "/status", null).body());
         assertEquals(1, status.get("pods"));
         assertEquals("test", status.get("daemon"));
+        assertEquals(List.of(), status.get("nodes"), "no node in this test's cluster");
     }
 }
