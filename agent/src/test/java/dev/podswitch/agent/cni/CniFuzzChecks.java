@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
@@ -65,7 +66,7 @@ final class CniFuzzChecks implements AutoCloseable
         final Set<CniAttachment> attachmentsBefore = new HashSet<>(fixture.store.all());
         final Map<String, String> leasesBefore = new LinkedHashMap<>(fixture.network.leases);
         final CniHandler.Outcome outcome = fixture.handler.handle(environment, stdin);
-        final String what = environment + " " + new String(stdin, java.nio.charset.StandardCharsets.UTF_8) + " -> "
+        final String what = environment + " " + new String(stdin, StandardCharsets.UTF_8) + " -> "
             + outcome;
         final String command = environment.get("CNI_COMMAND");
         if (outcome.exitStatus() == 0)
