@@ -25,7 +25,7 @@ import static org.junit.jupiter.api.Assertions.fail;
  * What the CNI fuzz targets hold a {@link CniHandler} to after each invocation, on a
  * {@link HandlerFixture} in a directory of its own (deleted by {@link #close}):
  * <ul>
- *   <li>exit 0 with the command's answer (ADD: a result naming the address; VERSION: the supported
+ *   <li>exit 0 with the command's answer (ADD: a result ending with its address; VERSION: the supported
  *       versions; the others: nothing), or exit 1 with the spec's error object — never the
  *       catch-all "podswitch agent error", which answers an exception the handler did not expect;</li>
  *   <li>a refused invocation leaves attachments and leases as they were;</li>
@@ -73,7 +73,9 @@ final class CniFuzzChecks implements AutoCloseable
         {
             if ("ADD".equals(command))
             {
-                assertTrue(json(outcome.stdout(), what).path("ips").path(0).path("address").isTextual(), what);
+                // Chained after another plugin, its entries come first: podswitch's address is the last one.
+                final JsonNode ips = json(outcome.stdout(), what).path("ips");
+                assertTrue(ips.isArray() && !ips.isEmpty() && ips.get(ips.size() - 1).path("address").isTextual(), what);
             }
             else if ("VERSION".equals(command))
             {
