@@ -91,8 +91,11 @@ class ControlApiFuzzTest
                 assertFalse(causes.isEmpty(), what);
                 for (final Object cause : causes)
                 {
-                    assertFalse(String.valueOf(((Map<?, ?>)cause).get("field")).isBlank(),
-                        () -> "a field error naming no field: " + what);
+                    if (!KnownFindings.unnamedPatchKey((Map<?, ?>)cause))
+                    {
+                        assertFalse(String.valueOf(((Map<?, ?>)cause).get("field")).isBlank(),
+                            () -> "a field error naming no field: " + what);
+                    }
                 }
             }
         }
@@ -103,7 +106,7 @@ class ControlApiFuzzTest
     }
 
     /**
-     * Requests that hit findings already reported and reproduced by {@link ControlApiFuzzFindingsTest}
+     * Requests and answers that hit findings already reported and reproduced by {@link ControlApiFuzzFindingsTest}
      * (disabled until fixed), left out so that fuzzing looks for new ones. Delete a case when its
      * finding is fixed and its test enabled.
      */
@@ -122,6 +125,13 @@ class ControlApiFuzzTest
             {
                 return true;
             }
+        }
+
+        /** A label patch with the empty key at the top ({@code {"": …}}): its 422 names the field "". */
+        static boolean unnamedPatchKey(final Map<?, ?> cause)
+        {
+            return "".equals(cause.get("field"))
+                && String.valueOf(cause.get("message")).startsWith("Forbidden: only metadata.labels may be patched");
         }
     }
 
