@@ -181,10 +181,6 @@ class NodeDatapathFuzzTest
             {
                 case TAP_A ->
                 {
-                    if (KnownFindings.partialChecksumOutsideL4(bytes))
-                    {
-                        return;
-                    }
                     tapA.read(bytes);
                 }
                 case TAP_B -> tapB.read(bytes);
@@ -288,35 +284,6 @@ class NodeDatapathFuzzTest
             + Offload.describe(offload));
     }
 
-    /**
-     * Inputs that hit findings already reported and reproduced by {@link NodeDatapathFuzzFindingsTest}
-     * (disabled until fixed), left out so that fuzzing looks for new ones. Delete a case when its
-     * finding is fixed and its test enabled.
-     */
-    private static final class KnownFindings
-    {
-        /**
-         * A TAP read asking for a partial checksum (NEEDS_CSUM without GSO) anywhere but the L4
-         * checksum field of the frame it heads: software writes the sum there, even into the IPv4 header.
-         */
-        static boolean partialChecksumOutsideL4(final byte[] read)
-        {
-            if (read.length < 12 || (read[0] & Offload.FLAG_NEEDS_CHECKSUM) == 0 || read[1] != Offload.GSO_NONE)
-            {
-                return false;
-            }
-            final int checksumStart = (read[6] & 0xFF) | (read[7] & 0xFF) << 8;
-            final int checksumOffset = (read[8] & 0xFF) | (read[9] & 0xFF) << 8;
-            final PacketMeta frame = new PacketMeta();
-            if (new FrameParser().parse(MemorySegment.ofArray(read), 12, read.length - 12, frame) != null
-                || !frame.isIpv4())
-            {
-                return false;
-            }
-            final int l4FieldOffset = frame.ipProtocol == 6 ? 16 : frame.ipProtocol == 17 ? 6 : -1;
-            return checksumStart != frame.l4Offset - 12 || checksumOffset != l4FieldOffset;
-        }
-    }
 
     /** The forwarding tables the control plane may publish: B where it was, gone, or moved to port 5 (no port there). */
     private static ForwardingTable table(final long generation, final int choice)

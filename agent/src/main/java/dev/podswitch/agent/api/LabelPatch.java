@@ -24,7 +24,8 @@ final class LabelPatch
         {
             if (!field.equals("metadata") && !field.equals("apiVersion") && !field.equals("kind"))
             {
-                throw ApiError.invalidField(field, "Forbidden: only metadata.labels may be patched");
+                throw ApiError.invalidField(field.isEmpty() ? "[\"\"]" : field,
+                    "Forbidden: only metadata.labels may be patched");
             }
         }
         if (!(patch.get("metadata") instanceof final Map<?, ?> metadata))

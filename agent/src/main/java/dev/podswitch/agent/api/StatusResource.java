@@ -31,7 +31,10 @@ final class StatusResource
             entry.put("name", node.name());
             entry.put("podCIDR", node.podCidr().toString());
             entry.put("underlayAddress", dev.podswitch.ipam.cidr.Ipv4.format(node.vtepIp()));
-            entry.put("counters", counters(node));
+            if (node.datapath() != null)
+            {
+                entry.put("counters", counters(node));
+            }
             nodeList.add(entry);
         }
         answer.put("nodes", nodeList);

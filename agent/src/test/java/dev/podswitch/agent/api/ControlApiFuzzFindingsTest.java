@@ -6,7 +6,6 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.http.HttpServerCodec;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
@@ -30,9 +29,6 @@ class ControlApiFuzzFindingsTest
     private final ControlApi api = new ControlApi(model, List::of, Map::of);
 
     @Test
-    @Disabled("fuzz finding: ControlApi.segments decodes each path segment with URLDecoder.decode, which throws "
-        + "IllegalArgumentException on a malformed %-escape (\"%zz\", a trailing \"%\"); it escapes ControlApi.handle and "
-        + "ApiHandler answers 500 InternalError \"the agent failed to answer\" instead of a 400/404 Status")
     void shouldAnswerAStatusWhenThePathHasAMalformedEscape()
     {
         final ModelSnapshot before = model.snapshot();
@@ -44,9 +40,6 @@ class ControlApiFuzzFindingsTest
     }
 
     @Test
-    @Disabled("fuzz finding: ApiHandler decodes the query (QueryStringDecoder.parameters) inside the try that answers "
-        + "unexpected exceptions, so a malformed %-escape in the query (\"?dryRun=%zz\") is answered 500 InternalError "
-        + "(\"the agent failed to answer: java.lang.IllegalArgumentException: invalid hex byte\") instead of 400")
     void shouldAnswer400WhenTheQueryHasAMalformedEscape()
     {
         final EmbeddedChannel channel = new EmbeddedChannel(new HttpServerCodec(), new BoundedAggregator(1 << 20),
@@ -61,9 +54,6 @@ class ControlApiFuzzFindingsTest
     }
 
     @Test
-    @Disabled("fuzz finding: LabelPatch names a refused top-level key by the key alone, so a patch whose top level has "
-        + "the empty key ({\"\": …}) is answered 422 with one cause whose field is \"\" and the message \": Forbidden: "
-        + "only metadata.labels may be patched\" — a field error that names no field")
     void shouldNameTheFieldWhenALabelPatchHasTheEmptyKey()
     {
         final ApiResponse response = assertDoesNotThrow(() -> api.handle("PATCH", "/api/v1/namespaces/default",

@@ -91,7 +91,7 @@ public final class ScriptedTapPort implements Port, ReceiveSource
                 continue;
             }
             final long offload = frameLength < 0 ? VirtioNetHeader.INVALID
-                : VirtioNetHeader.read(header, 0, frameLength);
+                : VirtioNetHeader.read(header, 0, spare, 0, frameLength);
             if (offload == VirtioNetHeader.INVALID || Offload.needsWork(offload) && !offloads)
             {
                 ring.droppedAtReceive(DropReason.BAD_OFFLOAD);
