@@ -100,10 +100,11 @@ public final class CniHandler
         {
             return new Outcome(1, CniVersions.errorJson(version, error.code(), error.getMessage(), error.details()), "");
         }
-        catch (final RuntimeException bug)
+        catch (final Throwable bug)
         {
+            // A bug, or an Error such as a StackOverflowError: this request fails, the agent goes on.
             return new Outcome(1, CniVersions.errorJson(version, CniVersions.ATTACH_FAILED, "podswitch agent error",
-                String.valueOf(bug.getMessage())), "");
+                String.valueOf(bug)), "");
         }
     }
 
