@@ -7,7 +7,6 @@ import dev.podswitch.control.ClusterDataplane;
 import dev.podswitch.control.ClusterNode;
 import dev.podswitch.control.live.IpCommand;
 import dev.podswitch.control.live.LivePod;
-import dev.podswitch.control.live.NetworkNamespaces;
 import dev.podswitch.dataplane.port.tap.TapDevice;
 import dev.podswitch.dataplane.port.tap.TapPort;
 import dev.podswitch.ipam.cidr.Ipv4;
@@ -152,11 +151,13 @@ public final class LivePodNetwork implements PodNetwork
         }
     }
 
+    /** Opens (making it if needed) the TAP in the namespace; a device opened after the deadline is closed, which removes it. */
     private static TapDevice openIn(final String netns, final String ifName, final boolean offloads)
     {
         try
         {
-            return NetworkNamespaces.callInPath(netns, () -> TapDevice.open(ifName, offloads));
+            return BoundedNamespaceCall.call(netns, BoundedNamespaceCall.DEFAULT_TIMEOUT_MS,
+                () -> TapDevice.open(ifName, offloads), TapDevice::close);
         }
         catch (final RuntimeException failed)
         {
