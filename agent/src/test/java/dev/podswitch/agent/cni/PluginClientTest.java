@@ -181,11 +181,17 @@ class PluginClientTest
             final CompletableFuture<Void> stuck = agent(server, connection -> done.await());
 
             // A stuck agent: without a deadline the plugin (and the runtime's pod start) waits forever.
-            final Run run = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofMinutes(2),
-                () -> run(Map.of("CNI_COMMAND", "ADD", "CNI_CONTAINERID", "c1"),
-                    "{\"cniVersion\":\"1.0.0\",\"name\":\"podnet\"}".getBytes(StandardCharsets.UTF_8), socket, 200));
-
-            done.countDown();
+            final Run run;
+            try
+            {
+                run = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofMinutes(2),
+                    () -> run(Map.of("CNI_COMMAND", "ADD", "CNI_CONTAINERID", "c1"),
+                        "{\"cniVersion\":\"1.0.0\",\"name\":\"podnet\"}".getBytes(StandardCharsets.UTF_8), socket, 200));
+            }
+            finally
+            {
+                done.countDown();
+            }
             stuck.get(10, TimeUnit.SECONDS);
             assertEquals(1, run.status());
             assertEquals(CniVersions.TRY_AGAIN_LATER, run.json().path("code").asInt(), run.stdout());
