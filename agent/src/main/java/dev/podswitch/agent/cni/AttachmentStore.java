@@ -19,8 +19,9 @@ import java.util.Map;
 /**
  * The agent's CNI attachments on disk ({@code attachments.json} in its state directory), written
  * whole after every change — to a temp file, fsynced, renamed over the old one — so a crash
- * leaves either the old or the new list, never half of one. IP leases live in the IPAM store beside
- * it; this file says which pod interface each lease belongs to. Driver thread only.
+ * leaves either the old or the new list, never half of one, and a save that fails (a full disk)
+ * changes neither the file nor what this store holds. IP leases live in the IPAM store beside it;
+ * this file says which pod interface each lease belongs to. Driver thread only.
  */
 public final class AttachmentStore
 {
@@ -63,17 +64,44 @@ public final class AttachmentStore
         return List.copyOf(byKey.values());
     }
 
+    /** Records {@code attachment}, replacing any record under its key. @throws UncheckedIOException with nothing changed. */
     public void put(final CniAttachment attachment)
     {
-        byKey.put(attachment.key(), attachment);
-        save();
-    }
-
-    public void remove(final CniAttachment attachment)
-    {
-        if (byKey.remove(attachment.key()) != null)
+        final CniAttachment previous = byKey.put(attachment.key(), attachment);
+        try
         {
             save();
+        }
+        catch (final UncheckedIOException notKept)
+        {
+            if (previous == null)
+            {
+                byKey.remove(attachment.key());
+            }
+            else
+            {
+                byKey.put(attachment.key(), previous);
+            }
+            throw notKept;
+        }
+    }
+
+    /** Forgets the record under {@code attachment}'s key. @throws UncheckedIOException with nothing changed. */
+    public void remove(final CniAttachment attachment)
+    {
+        final Map<String, CniAttachment> before = new LinkedHashMap<>(byKey);
+        if (byKey.remove(attachment.key()) != null)
+        {
+            try
+            {
+                save();
+            }
+            catch (final UncheckedIOException notKept)
+            {
+                byKey.clear();
+                byKey.putAll(before);
+                throw notKept;
+            }
         }
     }
 
@@ -85,7 +113,7 @@ public final class AttachmentStore
         }
         catch (final IOException failed)
         {
-            throw new UncheckedIOException(file + ": cannot save the CNI attachments: " + failed.getMessage(), failed);
+            throw new UncheckedIOException("cannot save the CNI attachments: " + failed.getMessage(), failed);
         }
     }
 }

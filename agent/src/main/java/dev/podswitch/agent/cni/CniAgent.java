@@ -2,15 +2,20 @@ package dev.podswitch.agent.cni;
 
 import dev.podswitch.cni.CniVersions;
 import dev.podswitch.cni.CniWire;
+import dev.podswitch.cni.PluginClient;
 
 import dev.podswitch.agent.UnixSockets;
 
+import java.io.BufferedInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.AsynchronousCloseException;
 import java.nio.channels.Channels;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
@@ -20,31 +25,65 @@ import java.nio.file.Path;
 import java.time.LocalTime;
 import java.time.format.DateTimeFormatter;
 import java.util.Map;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The node agent's Unix socket: the {@code podswitch} plugin's requests (and the CLI's control
- * requests) come in, one per connection, each on a virtual thread; they are handled one at a
- * time — the cluster has one driver — so parallel ADDs are serialised and never race for an IP.
- * Every CNI request is logged to stderr with its command, container, interface, result and time.
+ * The node agent's Unix socket: the {@code podswitch} plugin's requests come in, one per
+ * connection, each on a virtual thread; they are handled one at a time — the cluster has one
+ * driver — so parallel ADDs are serialised and never race for an IP. Every CNI request is logged
+ * to stderr with its command, container, interface, result and time.
+ *
+ * <p>Whatever a client does, the agent keeps serving the others: at most
+ * {@link Limits#maxConnections} connections at once (one more is answered "try again later" and
+ * closed without being read), a request must arrive within {@link Limits#readTimeoutMs} and the
+ * answer leave within as long (else the connection is closed), requests are bounded in size
+ * ({@link CniWire}), and anything a request throws — an Error included — is answered as a CNI
+ * error and logged, never taking the acceptor or the agent down.
  */
 public final class CniAgent implements AutoCloseable
 {
+    /**
+     * @param maxConnections connections served at once, the one being handled and those waiting for the driver.
+     * @param readTimeoutMs  how long a client may take to send its request, and to take its answer.
+     */
+    public record Limits(int maxConnections, long readTimeoutMs)
+    {
+        /** A runtime starts pods a few at a time; a request is one write of a few kilobytes. */
+        public static final Limits DEFAULT = new Limits(32, 10_000);
+    }
+
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("HH:mm:ss.SSS");
     private final Path socket;
     private final CniHandler cni;
     private final PrintStream log;
+    private final Limits limits;
+    private final Semaphore connections;
     private final Object driver = new Object();
     private final AtomicLong served = new AtomicLong();
+    private final ScheduledThreadPoolExecutor deadlines;
     private ServerSocketChannel server;
     private Thread acceptor;
     private volatile boolean open;
 
     public CniAgent(final Path socket, final CniHandler cni, final PrintStream log)
     {
+        this(socket, cni, log, Limits.DEFAULT);
+    }
+
+    public CniAgent(final Path socket, final CniHandler cni, final PrintStream log, final Limits limits)
+    {
         this.socket = socket;
         this.cni = cni;
         this.log = log;
+        this.limits = limits;
+        this.connections = new Semaphore(limits.maxConnections());
+        this.deadlines = new ScheduledThreadPoolExecutor(1,
+            Thread.ofPlatform().name("psw-agent-deadlines").daemon(true).factory());
+        this.deadlines.setRemoveOnCancelPolicy(true);
     }
 
     /**
@@ -87,40 +126,76 @@ public final class CniAgent implements AutoCloseable
     {
         while (open)
         {
+            SocketChannel connection = null;
             try
             {
-                final SocketChannel connection = server.accept();
-                Thread.ofVirtual().name("psw-agent-request").start(() -> serve(connection));
+                connection = server.accept();
+                if (!connections.tryAcquire())
+                {
+                    refuseBusy(connection);
+                    continue;
+                }
+                final SocketChannel accepted = connection;
+                try
+                {
+                    Thread.ofVirtual().name("psw-agent-request").start(() -> serve(accepted));
+                }
+                catch (final Throwable notStarted)
+                {
+                    connections.release();
+                    throw notStarted;
+                }
             }
-            catch (final IOException closed)
+            catch (final Throwable failed)
             {
+                // An accept that failed (a closed socket when stopping), or no thread for the request:
+                // that connection is lost, the acceptor is not.
+                closeQuietly(connection);
                 if (open)
                 {
-                    log.println(stamp() + " accept failed: " + closed.getMessage());
+                    log.println(stamp() + " accept failed: " + failed);
                 }
             }
         }
     }
 
-    private void serve(final SocketChannel connection)
+    /** The answer to a connection past the limit, written without reading its request and without blocking. */
+    private void refuseBusy(final SocketChannel connection)
     {
         try (connection)
         {
-            final CniWire.Request request = CniWire.readRequest(new DataInputStream(Channels.newInputStream(connection)));
-            final long started = System.nanoTime();
-            final CniHandler.Outcome outcome;
-            synchronized (driver)
-            {
-                // Accepted before close() but waiting for the driver: the cluster may be going away.
-                // The control requests that once rode this wire are the control API's now (docs/api.md).
-                outcome = !open ? closing(request)
-                    : request.kind() == CniWire.KIND_CNI ? cni.handle(request.pairs(), request.body())
-                    : new CniHandler.Outcome(2, "", "the CNI socket serves the plugin only; the control API is on the "
-                        + "agent's API socket (podswitch get/apply/delete/label)\n");
-            }
+            final CniHandler.Outcome busy = new CniHandler.Outcome(1, CniVersions.errorJson(CniVersions.LATEST,
+                CniVersions.TRY_AGAIN_LATER, "podswitch agent is busy", limits.maxConnections()
+                    + " requests are in progress; try again later"), "");
+            final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+            CniWire.writeResponse(new DataOutputStream(bytes), busy.exitStatus(),
+                busy.stdout().getBytes(StandardCharsets.UTF_8), new byte[0]);
+            connection.configureBlocking(false);
+            connection.write(ByteBuffer.wrap(bytes.toByteArray()));
+            log.println(stamp() + " refused a connection: " + limits.maxConnections() + " in progress");
+        }
+        catch (final IOException gone)
+        {
+            // The client went first: nothing to tell it.
+        }
+    }
+
+    private void serve(final SocketChannel connection)
+    {
+        CniWire.Request request = null;
+        final long started = System.nanoTime();
+        try (connection)
+        {
+            request = within(connection, () -> CniWire.readRequest(
+                new DataInputStream(new BufferedInputStream(Channels.newInputStream(connection)))));
+            final CniHandler.Outcome outcome = handle(request);
             served.incrementAndGet();
-            CniWire.writeResponse(new DataOutputStream(Channels.newOutputStream(connection)), outcome.exitStatus(),
-                outcome.stdout().getBytes(StandardCharsets.UTF_8), outcome.stderr().getBytes(StandardCharsets.UTF_8));
+            within(connection, () ->
+            {
+                CniWire.writeResponse(new DataOutputStream(Channels.newOutputStream(connection)), outcome.exitStatus(),
+                    outcome.stdout().getBytes(StandardCharsets.UTF_8), outcome.stderr().getBytes(StandardCharsets.UTF_8));
+                return null;
+            });
             if (request.kind() == CniWire.KIND_CNI)
             {
                 log.println(stamp() + " " + describe(request.pairs()) + " -> "
@@ -128,9 +203,75 @@ public final class CniAgent implements AutoCloseable
                     + (System.nanoTime() - started) / 1_000 + " µs)");
             }
         }
-        catch (final IOException | RuntimeException failed)
+        catch (final Throwable failed)
         {
-            log.println(stamp() + " request failed: " + failed.getMessage());
+            log.println(stamp() + " request " + (request == null ? "" : describe(request.pairs()) + " ") + "failed: "
+                + (failed instanceof AsynchronousCloseException
+                    ? "the client took more than " + limits.readTimeoutMs() + " ms to send it or to take the answer"
+                    : failed));
+        }
+        finally
+        {
+            connections.release();
+        }
+    }
+
+    /** The request answered; whatever it throws becomes a CNI error, so the plugin always gets an answer. */
+    private CniHandler.Outcome handle(final CniWire.Request request)
+    {
+        try
+        {
+            synchronized (driver)
+            {
+                // Accepted before close() but waiting for the driver: the cluster may be going away.
+                // The control requests that once rode this wire are the control API's now (docs/api.md).
+                return !open ? closing(request)
+                    : request.kind() == CniWire.KIND_CNI ? cni.handle(request.pairs(), request.body())
+                    : new CniHandler.Outcome(2, "", "the CNI socket serves the plugin only; the control API is on the "
+                        + "agent's API socket (podswitch get/apply/delete/label)\n");
+            }
+        }
+        catch (final Throwable failed)
+        {
+            final String asked = PluginClient.requestedVersion(request.body());
+            return new CniHandler.Outcome(1, CniVersions.errorJson(
+                CniVersions.isSupported(asked) ? asked : CniVersions.LATEST, CniVersions.ATTACH_FAILED,
+                "podswitch agent error", String.valueOf(failed)), "");
+        }
+    }
+
+    private interface Io<T>
+    {
+        T run() throws IOException;
+    }
+
+    /** Runs one read or write of {@code connection}, closing it (which ends the call) if it takes too long. */
+    private <T> T within(final SocketChannel connection, final Io<T> io) throws IOException
+    {
+        final ScheduledFuture<?> deadline = deadlines.schedule(() -> closeQuietly(connection), limits.readTimeoutMs(),
+            TimeUnit.MILLISECONDS);
+        try
+        {
+            return io.run();
+        }
+        finally
+        {
+            deadline.cancel(false);
+        }
+    }
+
+    private static void closeQuietly(final SocketChannel connection)
+    {
+        if (connection != null)
+        {
+            try
+            {
+                connection.close();
+            }
+            catch (final IOException ignored)
+            {
+                // Closing anyway.
+            }
         }
     }
 
@@ -177,6 +318,7 @@ public final class CniAgent implements AutoCloseable
     public void close()
     {
         open = false;
+        deadlines.shutdownNow();
         try
         {
             if (server != null)

@@ -8,8 +8,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -42,16 +40,33 @@ public final class CniHandler
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Pattern CONTAINER_ID = Pattern.compile("[a-zA-Z0-9][a-zA-Z0-9_.\\-]*");
     private static final Pattern NETWORK_NAME = Pattern.compile("[a-zA-Z0-9][a-zA-Z0-9_.\\-]*");
+    /** What Linux takes as a device name (at most 15 bytes) and what is safe in an {@code ip -batch} line: no '#', quotes or spaces. */
+    private static final Pattern IF_NAME = Pattern.compile("[A-Za-z0-9_.\\-]{1,15}");
     private static final String VALID_ATTACHMENTS = "cni.dev/valid-attachments";
     private static final String VALID_ATTACHMENTS_OLD = "cni.dev/attachments";
 
+    /** ADD's check of CNI_NETNS: {@link NetworkNamespaceFile#require}; tests without namespaces give their own. */
+    @FunctionalInterface
+    interface NamespaceCheck
+    {
+        /** @throws CniError with the spec's code when ADD must not use {@code netns}. */
+        void require(String netns);
+    }
+
     private final PodNetwork network;
     private final AttachmentStore attachments;
+    private final NamespaceCheck namespaceCheck;
 
     public CniHandler(final PodNetwork network, final AttachmentStore attachments)
     {
+        this(network, attachments, NetworkNamespaceFile::require);
+    }
+
+    CniHandler(final PodNetwork network, final AttachmentStore attachments, final NamespaceCheck namespaceCheck)
+    {
         this.network = network;
         this.attachments = attachments;
+        this.namespaceCheck = namespaceCheck;
     }
 
     public Outcome handle(final Map<String, String> environment, final byte[] stdin)
@@ -100,10 +115,11 @@ public final class CniHandler
         {
             return new Outcome(1, CniVersions.errorJson(version, error.code(), error.getMessage(), error.details()), "");
         }
-        catch (final RuntimeException bug)
+        catch (final Throwable bug)
         {
+            // A bug, or an Error such as a StackOverflowError: this request fails, the agent goes on.
             return new Outcome(1, CniVersions.errorJson(version, CniVersions.ATTACH_FAILED, "podswitch agent error",
-                String.valueOf(bug.getMessage())), "");
+                String.valueOf(bug)), "");
         }
     }
 
@@ -144,10 +160,7 @@ public final class CniHandler
             throw new CniError(CniVersions.ALREADY_ATTACHED, "interface already attached",
                 "container " + containerId + " already has " + ifName + " (ADD twice without DEL)");
         }
-        if (!Files.exists(Path.of(netns)))
-        {
-            throw new CniError(CniVersions.UNKNOWN_CONTAINER, "network namespace does not exist", netns);
-        }
+        namespaceCheck.require(netns);
         final String node = config.path("node").asText(network.nodes().getFirst());
         if (!network.nodes().contains(node))
         {
@@ -333,11 +346,10 @@ public final class CniHandler
     private static String ifName(final Map<String, String> environment)
     {
         final String name = environment.get("CNI_IFNAME");
-        if (name.length() > 15 || name.equals(".") || name.equals("..") || !name.chars().allMatch(c -> c > ' '
-            && c != '/' && c != ':' && c < 127))
+        if (!IF_NAME.matcher(name).matches() || name.equals(".") || name.equals(".."))
         {
             throw new CniError(CniVersions.INVALID_ENVIRONMENT, "invalid CNI_IFNAME",
-                "'" + name + "': at most 15 characters, not . or .., no '/', ':' or whitespace");
+                "'" + name + "': 1 to 15 of the characters A-Z a-z 0-9 _ . - (and not . or ..)");
         }
         return name;
     }

@@ -7,7 +7,6 @@ import dev.podswitch.control.ClusterDataplane;
 import dev.podswitch.control.ClusterNode;
 import dev.podswitch.control.live.IpCommand;
 import dev.podswitch.control.live.LivePod;
-import dev.podswitch.control.live.NetworkNamespaces;
 import dev.podswitch.dataplane.port.tap.TapDevice;
 import dev.podswitch.dataplane.port.tap.TapPort;
 import dev.podswitch.ipam.cidr.Ipv4;
@@ -153,7 +152,10 @@ public final class LivePodNetwork implements PodNetwork
         }
     }
 
-    /** Creates the pod's TAP; fails (EBUSY) when the namespace has a link of that name already. */
+    /**
+     * Creates the pod's TAP; fails (EBUSY) when the namespace has a link of that name already. Entering
+     * the namespace is bounded in time; a device opened after the deadline is closed, which removes it.
+     */
     private static TapDevice openIn(final String netns, final String ifName, final boolean offloads)
     {
         return inNamespace(netns, () -> TapDevice.open(ifName, offloads));
@@ -169,7 +171,7 @@ public final class LivePodNetwork implements PodNetwork
     {
         try
         {
-            return NetworkNamespaces.callInPath(netns, open);
+            return BoundedNamespaceCall.call(netns, BoundedNamespaceCall.DEFAULT_TIMEOUT_MS, open, TapDevice::close);
         }
         catch (final RuntimeException failed)
         {

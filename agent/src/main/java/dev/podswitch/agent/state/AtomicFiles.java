@@ -20,17 +20,43 @@ public final class AtomicFiles
     {
     }
 
+    /**
+     * @throws IOException when the new content cannot be kept (a full disk: "No space left on
+     *                     device"), naming the file and saying the old one is intact — it is, since
+     *                     nothing replaces it before the new content is on disk; the temp file goes.
+     */
     public static void write(final Path file, final byte[] content, final String permissions) throws IOException
     {
         final Path temp = file.resolveSibling("." + file.getFileName() + ".tmp");
-        Files.write(temp, content);
-        Files.setPosixFilePermissions(temp, PosixFilePermissions.fromString(permissions));
-        try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE))
+        try
         {
-            channel.force(true);
+            Files.write(temp, content);
+            Files.setPosixFilePermissions(temp, PosixFilePermissions.fromString(permissions));
+            try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE))
+            {
+                channel.force(true);
+            }
+        }
+        catch (final IOException failed)
+        {
+            deleteQuietly(temp, failed);
+            throw new IOException("cannot write " + file + ": " + failed.getMessage() + "; the previous "
+                + file.getFileName() + " is intact", failed);
         }
         move(temp, file);
         syncDirectory(file.toAbsolutePath().getParent());
+    }
+
+    private static void deleteQuietly(final Path temp, final IOException cause)
+    {
+        try
+        {
+            Files.deleteIfExists(temp);
+        }
+        catch (final IOException alsoFailed)
+        {
+            cause.addSuppressed(alsoFailed);
+        }
     }
 
     /** The rename itself is durable only once the directory is: fsync it, as the IPAM store does. */

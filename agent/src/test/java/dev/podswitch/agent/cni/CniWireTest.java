@@ -128,4 +128,57 @@ class CniWireTest
         }
         return bytes.toByteArray();
     }
+
+    @Test
+    void shouldRefuseParametersLongerThanTheBudgetBeforeReadingThem()
+    {
+        // 64 pairs of 64 KiB values: 4 MiB of strings the old reader allocated for a request of "six variables".
+        final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (DataOutputStream out = new DataOutputStream(bytes))
+        {
+            out.writeInt(CniWire.MAGIC);
+            out.writeInt(CniWire.KIND_CNI);
+            out.writeInt(CniWire.MAX_PAIRS);
+            final String value = "x".repeat(65_535);
+            for (int i = 0; i < CniWire.MAX_PAIRS; i++)
+            {
+                out.writeUTF("CNI_" + i);
+                out.writeUTF(value);
+            }
+            out.writeInt(0);
+        }
+        catch (final IOException impossible)
+        {
+            throw new AssertionError(impossible);
+        }
+
+        final IOException error = assertThrows(IOException.class, () -> CniWire.readRequest(in(bytes.toByteArray())));
+
+        assertTrue(error.getMessage().contains(String.valueOf(CniWire.MAX_PAIR_BYTES)), error.getMessage());
+    }
+
+    @Test
+    void shouldWriteNothingOfARequestTheAgentWouldRefuse()
+    {
+        final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+
+        assertThrows(IOException.class, () -> CniWire.writeRequest(new DataOutputStream(bytes), CniWire.KIND_CNI,
+            Map.of("CNI_COMMAND", "ADD"), new byte[CniWire.MAX_BODY + 1]));
+        assertThrows(IOException.class, () -> CniWire.writeRequest(new DataOutputStream(bytes), CniWire.KIND_CNI,
+            Map.of("CNI_ARGS", "x".repeat(CniWire.MAX_PAIR_BYTES)), new byte[0]));
+
+        assertEquals(0, bytes.size());
+    }
+
+    @Test
+    void shouldReadBackTheLargestRequestItWrites() throws IOException
+    {
+        final Map<String, String> pairs = Map.of("CNI_ARGS", "é".repeat(CniWire.MAX_PAIR_BYTES / 2 - 4));
+        final byte[] body = new byte[CniWire.MAX_BODY];
+
+        final CniWire.Request read = CniWire.readRequest(in(request(CniWire.KIND_CNI, pairs, body)));
+
+        assertEquals(pairs, read.pairs());
+        assertEquals(CniWire.MAX_BODY, read.body().length);
+    }
 }

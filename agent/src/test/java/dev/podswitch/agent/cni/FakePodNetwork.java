@@ -21,6 +21,8 @@ final class FakePodNetwork implements PodNetwork
     List<String> problems = List.of();
     String unavailable;
     boolean failNextAttachAfterLeasing;
+    /** Thrown by the next ADD (then cleared): what a bug deep in the agent would throw, an Error included. */
+    Throwable throwOnNextAttach;
     private int nextHost = 2;
 
     @Override
@@ -37,6 +39,12 @@ final class FakePodNetwork implements PodNetwork
     @Override
     public CniAttachment attach(final AttachRequest request)
     {
+        if (throwOnNextAttach != null)
+        {
+            final Throwable thrown = throwOnNextAttach;
+            throwOnNextAttach = null;
+            throw sneaky(thrown);
+        }
         final int third = request.node().equals("node-1") ? 0 : 1;
         final String ip = "10.244." + third + "." + nextHost++;
         leases.put(leaseKey(request.node(), request.containerId(), request.ifName()), ip);
@@ -49,6 +57,12 @@ final class FakePodNetwork implements PodNetwork
         return new CniAttachment(request.network(), request.containerId(), request.ifName(), request.netns(),
             request.podNamespace(), request.podName(), request.labels(), request.node(), ip, 24,
             "10.244." + third + ".1", "0a:58:0a:f4:0" + third + ":0" + (nextHost - 1));
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <T extends Throwable> RuntimeException sneaky(final Throwable thrown) throws T
+    {
+        throw (T)thrown;
     }
 
     @Override

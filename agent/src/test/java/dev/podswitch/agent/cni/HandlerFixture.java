@@ -1,5 +1,7 @@
 package dev.podswitch.agent.cni;
 
+import dev.podswitch.cni.CniVersions;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
@@ -18,8 +20,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 /**
  * A {@link CniHandler} on a {@link FakePodNetwork} and a real {@link AttachmentStore} in a temp
  * directory, with what a runtime sends built the way libcni builds it: the six {@code CNI_*}
- * variables and the network config on stdin. The "network namespace" is a plain file, since ADD
- * only checks that CNI_NETNS exists before handing it to the (fake) network.
+ * variables and the network config on stdin. The "network namespace" is a plain file: the
+ * handler's namespace check here only asks that CNI_NETNS exist (code 3 when not), since the fake
+ * network never enters it ({@link NetworkNamespaceFile}'s own tests check the real one).
  */
 final class HandlerFixture
 {
@@ -37,7 +40,13 @@ final class HandlerFixture
         try
         {
             store = new AttachmentStore(directory);
-            handler = new CniHandler(network, store);
+            handler = new CniHandler(network, store, netns ->
+            {
+                if (!Files.exists(Path.of(netns)))
+                {
+                    throw new CniError(CniVersions.UNKNOWN_CONTAINER, "network namespace does not exist", netns);
+                }
+            });
             netns = Files.createFile(directory.resolve("netns-pod1"));
         }
         catch (final IOException failed)

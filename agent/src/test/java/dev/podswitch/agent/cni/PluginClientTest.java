@@ -44,10 +44,15 @@ class PluginClientTest
 
     private static Run run(final Map<String, String> env, final String stdin, final Path socket)
     {
+        return run(env, stdin.getBytes(StandardCharsets.UTF_8), socket, PluginClient.DEFAULT_TIMEOUT_MS);
+    }
+
+    private static Run run(final Map<String, String> env, final byte[] stdin, final Path socket, final long timeoutMs)
+    {
         final ByteArrayOutputStream out = new ByteArrayOutputStream();
         final ByteArrayOutputStream err = new ByteArrayOutputStream();
-        final int status = PluginClient.run(env, stdin.getBytes(StandardCharsets.UTF_8), socket,
-            new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+        final int status = PluginClient.run(env, stdin, socket,
+            timeoutMs, new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
         return new Run(status, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }
 
@@ -141,5 +146,100 @@ class PluginClientTest
         assertEquals("1.0.0", PluginClient.requestedVersion(
             "{\"name\":\"n\",\n \"cniVersion\" :  \"1.0.0\"}".getBytes(StandardCharsets.UTF_8)));
         assertEquals(CniVersions.LATEST, PluginClient.requestedVersion("{not json".getBytes(StandardCharsets.UTF_8)));
+    }
+
+    /** An agent stand-in that accepts one connection and does {@code then} with it. */
+    private interface Conversation
+    {
+        void have(SocketChannel connection) throws Exception;
+    }
+
+    private static CompletableFuture<Void> agent(final ServerSocketChannel server, final Conversation then)
+    {
+        return CompletableFuture.runAsync(() ->
+        {
+            try (SocketChannel connection = server.accept())
+            {
+                then.have(connection);
+            }
+            catch (final Exception failed)
+            {
+                throw new IllegalStateException(failed);
+            }
+        });
+    }
+
+    @Test
+    void shouldAnswerTryAgainLaterWhenTheAgentDoesNotAnswerBeforeTheDeadline(@TempDir final Path directory)
+        throws Exception
+    {
+        final Path socket = directory.resolve("agent.sock");
+        try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX))
+        {
+            server.bind(UnixDomainSocketAddress.of(socket));
+            final java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
+            final CompletableFuture<Void> stuck = agent(server, connection -> done.await());
+
+            // A stuck agent: without a deadline the plugin (and the runtime's pod start) waits forever.
+            final Run run;
+            try
+            {
+                run = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofMinutes(2),
+                    () -> run(Map.of("CNI_COMMAND", "ADD", "CNI_CONTAINERID", "c1"),
+                        "{\"cniVersion\":\"1.0.0\",\"name\":\"podnet\"}".getBytes(StandardCharsets.UTF_8), socket, 200));
+            }
+            finally
+            {
+                done.countDown();
+            }
+            stuck.get(10, TimeUnit.SECONDS);
+            assertEquals(1, run.status());
+            assertEquals(CniVersions.TRY_AGAIN_LATER, run.json().path("code").asInt(), run.stdout());
+            assertTrue(run.json().path("details").asText().contains("200 ms"), run.stdout());
+        }
+    }
+
+    @Test
+    void shouldAnswerIoFailureNotTryAgainWhenTheAgentClosesWithoutAnAnswer(@TempDir final Path directory)
+        throws Exception
+    {
+        final Path socket = directory.resolve("agent.sock");
+        try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX))
+        {
+            server.bind(UnixDomainSocketAddress.of(socket));
+            final CompletableFuture<Void> dies = agent(server,
+                connection -> CniWire.readRequest(new DataInputStream(Channels.newInputStream(connection))));
+
+            final Run run = run(Map.of("CNI_COMMAND", "ADD", "CNI_CONTAINERID", "c1"),
+                "{\"cniVersion\":\"1.0.0\",\"name\":\"podnet\"}", socket);
+
+            dies.get(10, TimeUnit.SECONDS);
+            assertEquals(1, run.status());
+            assertEquals(CniVersions.IO_FAILURE, run.json().path("code").asInt(), run.stdout());
+            assertEquals("1.0.0", run.json().path("cniVersion").asText());
+        }
+    }
+
+    @Test
+    void shouldAnswerAConfigLargerThanTheAgentTakesWithCode7WithoutSendingIt(@TempDir final Path directory)
+    {
+        final byte[] stdin = new byte[CniWire.MAX_BODY + 1];
+        java.util.Arrays.fill(stdin, (byte)' ');
+
+        final Run run = run(Map.of("CNI_COMMAND", "ADD"), stdin, directory.resolve("none.sock"),
+            PluginClient.DEFAULT_TIMEOUT_MS);
+
+        assertEquals(1, run.status());
+        assertEquals(CniVersions.INVALID_CONFIG, run.json().path("code").asInt(), run.stdout());
+    }
+
+    @Test
+    void shouldAnswerAnEnvironmentTooLargeToSendWithCode4(@TempDir final Path directory)
+    {
+        final Run run = run(Map.of("CNI_COMMAND", "ADD", "CNI_ARGS", "K8S_POD_NAME=" + "x".repeat(70_000)),
+            "{\"cniVersion\":\"1.0.0\",\"name\":\"podnet\"}", directory.resolve("none.sock"));
+
+        assertEquals(1, run.status());
+        assertEquals(CniVersions.INVALID_ENVIRONMENT, run.json().path("code").asInt(), run.stdout());
     }
 }
