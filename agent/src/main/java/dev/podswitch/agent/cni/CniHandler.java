@@ -330,6 +330,15 @@ public final class CniHandler
         {
             throw new CniError(CniVersions.INVALID_ENVIRONMENT, "required env variables " + missing + " missing", null);
         }
+        for (final String name : names)
+        {
+            // A runtime cannot put NUL in an environment variable, but the socket takes any string.
+            if (environment.get(name).indexOf('\0') >= 0)
+            {
+                throw new CniError(CniVersions.INVALID_ENVIRONMENT, "invalid env variable " + name,
+                    name + " holds a NUL character");
+            }
+        }
     }
 
     private static String containerId(final Map<String, String> environment)

@@ -52,17 +52,9 @@ final class CniFuzzChecks implements AutoCloseable
         return fixture.netns;
     }
 
-    /**
-     * Runs one invocation and checks it; null when it was left out because it hits a finding already
-     * reported and reproduced by {@link CniHandlerFuzzFindingsTest} (disabled until fixed), so that
-     * fuzzing looks for new ones. Delete the case when its finding is fixed and its test enabled.
-     */
+    /** Runs one invocation and checks it (a finding once left out here is fixed: {@link CniHandlerFuzzFindingsTest}). */
     CniHandler.Outcome handle(final Map<String, String> environment, final byte[] stdin)
     {
-        if (environment.getOrDefault("CNI_NETNS", "").indexOf('\0') >= 0)
-        {
-            return null;
-        }
         final Set<CniAttachment> attachmentsBefore = new HashSet<>(fixture.store.all());
         final Map<String, String> leasesBefore = new LinkedHashMap<>(fixture.network.leases);
         final CniHandler.Outcome outcome = fixture.handler.handle(environment, stdin);
