@@ -8,6 +8,7 @@ import dev.podswitch.agent.cni.AttachmentStore;
 import dev.podswitch.agent.cni.CniAgent;
 import dev.podswitch.agent.cni.CniAttachment;
 import dev.podswitch.agent.cni.CniHandler;
+import dev.podswitch.agent.cni.CniRecovery;
 import dev.podswitch.agent.cni.LivePodNetwork;
 import dev.podswitch.agent.state.ClusterStateStore;
 import dev.podswitch.control.ClusterOptions;
@@ -184,7 +185,8 @@ public final class NodeAgent implements AutoCloseable
             model.journal(kept);
             final LivePodNetwork network = new LivePodNetwork(cluster.dataplane(), model, state.podLabels());
             final AttachmentStore attachments = new AttachmentStore(options.stateDirectory());
-            reattach(network, attachments, log);
+            // Before the socket serves: what a previous run left half-done is put right first.
+            CniRecovery.recover(network, attachments, log);
             cni = new CniAgent(options.socket(), new CniHandler(network, attachments), log).start();
             final CniAgent cniServer = cni;
             // Pods come and go with CNI requests: the capture targets are looked up as the driver, per request.
@@ -233,27 +235,6 @@ public final class NodeAgent implements AutoCloseable
             }
         }
         return state.networkPolicies().size();
-    }
-
-    private static void reattach(final LivePodNetwork network, final AttachmentStore attachments, final PrintStream log)
-    {
-        for (final CniAttachment attachment : attachments.all())
-        {
-            switch (network.reattach(attachment))
-            {
-                case YES -> log.println("podswitch agent: re-attached " + attachment.podKey() + " (" + attachment.ip()
-                    + ", " + attachment.ifName() + " in " + attachment.netns() + ")");
-                case GONE ->
-                {
-                    network.releaseLease(attachment.node(), attachment.containerId(), attachment.ifName());
-                    attachments.remove(attachment);
-                    log.println("podswitch agent: dropped " + attachment.podKey()
-                        + ": its namespace or interface is gone; released " + attachment.ip());
-                }
-                case FAILED -> log.println("podswitch agent: could not re-attach " + attachment.podKey() + " ("
-                    + attachment.ip() + "); its lease and record are kept — a restart or the runtime's DEL settles it");
-            }
-        }
     }
 
     /** The capture socket lives beside the API socket: {@code api.sock} → {@code capture.sock}. */

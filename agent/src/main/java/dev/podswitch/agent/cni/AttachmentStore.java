@@ -21,7 +21,8 @@ import java.util.Map;
  * whole after every change — to a temp file, fsynced, renamed over the old one — so a crash
  * leaves either the old or the new list, never half of one, and a save that fails (a full disk)
  * changes neither the file nor what this store holds. IP leases live in the IPAM store beside it;
- * this file says which pod interface each lease belongs to. Driver thread only.
+ * this file says which pod interface each lease belongs to, or is about to (an ADD's intent is
+ * recorded before its lease: {@link CniAttachment#pending}). Driver thread only.
  */
 public final class AttachmentStore
 {
@@ -54,14 +55,28 @@ public final class AttachmentStore
         }
     }
 
+    /** The record under this key, finished or {@linkplain CniAttachment#pending pending}; null when there is none. */
     public CniAttachment get(final String containerId, final String ifName)
     {
         return byKey.get(CniAttachment.key(containerId, ifName));
     }
 
+    /** The finished attachments. */
     public Collection<CniAttachment> all()
     {
+        return byKey.values().stream().filter(attachment -> !attachment.pending()).toList();
+    }
+
+    /** Every record, finished or not: what holds a lease. */
+    public Collection<CniAttachment> records()
+    {
         return List.copyOf(byKey.values());
+    }
+
+    /** The intents of ADDs that never finished (the agent stopped, or could not undo a failure). */
+    public Collection<CniAttachment> unfinished()
+    {
+        return byKey.values().stream().filter(CniAttachment::pending).toList();
     }
 
     /** Records {@code attachment}, replacing any record under its key. @throws UncheckedIOException with nothing changed. */

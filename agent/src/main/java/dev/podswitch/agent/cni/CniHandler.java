@@ -9,10 +9,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
@@ -25,6 +23,12 @@ import java.util.regex.Pattern;
  * <p>DEL is idempotent: it succeeds when repeated, without prevResult, when the namespace is gone
  * and after a failed ADD — and releases the IP in every case. ADD refuses a (container id,
  * interface) that is already attached. Called by one thread at a time (the agent serialises).
+ *
+ * <p>Crash-safe: ADD records its intent before it leases an IP or makes a device, and replaces it
+ * with the finished record last; DEL removes the device, then the lease, then the record. An
+ * agent that dies anywhere in between leaves a record naming what may be left, which the next
+ * start-up, a retried ADD, DEL or GC undoes ({@link CniRecovery}); a disk that cannot keep a record
+ * fails the request with code 5 and changes nothing recorded.
  */
 public final class CniHandler
 {
@@ -42,8 +46,6 @@ public final class CniHandler
     private static final Pattern NETWORK_NAME = Pattern.compile("[a-zA-Z0-9][a-zA-Z0-9_.\\-]*");
     /** What Linux takes as a device name (at most 15 bytes) and what is safe in an {@code ip -batch} line: no '#', quotes or spaces. */
     private static final Pattern IF_NAME = Pattern.compile("[A-Za-z0-9_.\\-]{1,15}");
-    private static final String VALID_ATTACHMENTS = "cni.dev/valid-attachments";
-    private static final String VALID_ATTACHMENTS_OLD = "cni.dev/attachments";
 
     /** ADD's check of CNI_NETNS: {@link NetworkNamespaceFile#require}; tests without namespaces give their own. */
     @FunctionalInterface
@@ -155,7 +157,8 @@ public final class CniHandler
         final String ifName = ifName(environment);
         final String netns = environment.get("CNI_NETNS");
         final CniArgs args = CniArgs.parse(environment.get("CNI_ARGS"));
-        if (attachments.get(containerId, ifName) != null)
+        final CniAttachment existing = attachments.get(containerId, ifName);
+        if (existing != null && !existing.pending())
         {
             throw new CniError(CniVersions.ALREADY_ATTACHED, "interface already attached",
                 "container " + containerId + " already has " + ifName + " (ADD twice without DEL)");
@@ -170,10 +173,74 @@ public final class CniHandler
         final String podNamespace = args.get(CniArgs.POD_NAMESPACE) != null ? args.get(CniArgs.POD_NAMESPACE) : "default";
         final String podName = args.get(CniArgs.POD_NAME) != null ? args.get(CniArgs.POD_NAME)
             : "cni-" + containerId.substring(0, Math.min(12, containerId.length())).toLowerCase(java.util.Locale.ROOT);
-        final CniAttachment attachment = network.attach(new PodNetwork.AttachRequest(name, containerId, ifName, netns,
-            podNamespace, podName, args.labels(), node, mtu(config)));
-        attachments.put(attachment);
+        final PodNetwork.AttachRequest request = new PodNetwork.AttachRequest(name, containerId, ifName, netns,
+            podNamespace, podName, args.labels(), node, mtu(config));
+        if (existing != null)
+        {
+            // A retried ADD of one that never finished: undo what that one left, then start over.
+            CniRecovery.undo(network, attachments, existing);
+        }
+        // The intent first: whatever the agent leaves behind if it dies from here on, a record names it.
+        final CniAttachment intent = CniAttachment.intent(request);
+        keep(() -> attachments.put(intent), "the ADD's intent");
+        CrashPoint.ADD_AFTER_INTENT.reach();
+        final CniAttachment attachment;
+        try
+        {
+            attachment = network.attach(request);
+        }
+        catch (final RuntimeException | Error failed)
+        {
+            // attach left nothing behind; should forgetting fail, the intent is undone later (DEL, GC, restart).
+            forgetQuietly(intent);
+            throw failed;
+        }
+        try
+        {
+            keep(() -> attachments.put(attachment), "the attachment");
+        }
+        catch (final CniError notKept)
+        {
+            // Unrecorded, the pod would outlive a restart unseen: take it down again and say why.
+            try
+            {
+                network.detach(attachment);
+                forgetQuietly(intent);
+            }
+            catch (final RuntimeException alsoFailed)
+            {
+                // The intent stays recorded: DEL, GC or the next start undoes what is left of the pod.
+                notKept.addSuppressed(alsoFailed);
+            }
+            throw notKept;
+        }
+        CrashPoint.ADD_AFTER_RECORD.reach();
         return Outcome.success(CniResult.of(attachment, version, config.get("prevResult"), config.get("dns")));
+    }
+
+    /** Runs a change of attachments.json; a disk that cannot keep it is the spec's code 5, with the file named. */
+    private static void keep(final Runnable change, final String what)
+    {
+        try
+        {
+            change.run();
+        }
+        catch (final java.io.UncheckedIOException notKept)
+        {
+            throw new CniError(CniVersions.IO_FAILURE, "cannot record " + what, notKept.getMessage());
+        }
+    }
+
+    private void forgetQuietly(final CniAttachment intent)
+    {
+        try
+        {
+            attachments.remove(intent);
+        }
+        catch (final java.io.UncheckedIOException stays)
+        {
+            // The intent stays recorded and is undone by the next DEL, GC or restart: nothing it names exists.
+        }
     }
 
     /** The config's {@code mtu} (as the bridge and ptp plugins take it): 0 when absent. */
@@ -214,8 +281,14 @@ public final class CniHandler
             }
             return Outcome.success("");
         }
+        if (attachment.pending())
+        {
+            CniRecovery.undo(network, attachments, attachment);
+            return Outcome.success("");
+        }
         network.detach(attachment);
-        attachments.remove(attachment);
+        keep(() -> attachments.remove(attachment), "that the attachment is gone");
+        CrashPoint.DEL_AFTER_RECORD.reach();
         return Outcome.success("");
     }
 
@@ -229,10 +302,11 @@ public final class CniHandler
                 "the runtime must pass the result of the ADD it checks");
         }
         final CniAttachment attachment = attachments.get(containerId(environment), ifName(environment));
-        if (attachment == null)
+        if (attachment == null || attachment.pending())
         {
             throw new CniError(CniVersions.CHECK_FAILED, "no such attachment",
-                "podswitch attached nothing as " + ifName(environment) + " of " + containerId(environment));
+                "podswitch attached nothing as " + ifName(environment) + " of " + containerId(environment)
+                    + (attachment == null ? "" : " (its ADD never finished; DEL undoes what it left)"));
         }
         final List<String> problems = new ArrayList<>(network.problems(attachment));
         final String address = attachment.ip() + "/" + attachment.prefixLength();
@@ -255,44 +329,7 @@ public final class CniHandler
     private Outcome gc(final ObjectNode config, final String version, final String name)
     {
         requireAtLeast11(version, "GC");
-        JsonNode valid = config.has(VALID_ATTACHMENTS) ? config.get(VALID_ATTACHMENTS) : config.get(VALID_ATTACHMENTS_OLD);
-        if (valid != null && valid.isNull())
-        {
-            // libcni sends null for a runtime's empty (nil) list: nothing is valid.
-            valid = null;
-        }
-        if (valid != null && !valid.isArray())
-        {
-            throw new CniError(CniVersions.INVALID_CONFIG, "invalid GC input", VALID_ATTACHMENTS + " must be a list");
-        }
-        final Set<String> keep = new HashSet<>();
-        if (valid != null)
-        {
-            for (final JsonNode entry : valid)
-            {
-                keep.add(CniAttachment.key(entry.path("containerID").asText(), entry.path("ifname").asText()));
-            }
-        }
-        final List<String> failures = new ArrayList<>();
-        for (final CniAttachment attachment : attachments.all())
-        {
-            if (attachment.network().equals(name) && !keep.contains(attachment.key()))
-            {
-                try
-                {
-                    network.detach(attachment);
-                    attachments.remove(attachment);
-                }
-                catch (final RuntimeException failed)
-                {
-                    failures.add(attachment.key() + ": " + failed.getMessage());
-                }
-            }
-        }
-        if (!failures.isEmpty())
-        {
-            throw new CniError(CniVersions.ATTACH_FAILED, "GC could not remove everything", String.join("; ", failures));
-        }
+        CniGc.collect(network, attachments, config, name);
         return Outcome.success("");
     }
 

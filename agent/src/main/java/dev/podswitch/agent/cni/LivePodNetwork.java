@@ -9,18 +9,20 @@ import dev.podswitch.control.live.IpCommand;
 import dev.podswitch.control.live.LivePod;
 import dev.podswitch.dataplane.port.tap.TapDevice;
 import dev.podswitch.dataplane.port.tap.TapPort;
+import dev.podswitch.ipam.PodIpLease;
 import dev.podswitch.ipam.cidr.Ipv4;
 import dev.podswitch.control.model.ClusterChange;
 import dev.podswitch.control.model.ClusterModel;
 import dev.podswitch.control.model.ModelException;
 import dev.podswitch.control.model.Pod;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.io.IOException;
+import java.util.Collection;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Callable;
 
 /**
@@ -126,10 +128,12 @@ public final class LivePodNetwork implements PodNetwork
     private static TapPort createInterface(final AttachRequest request, final ClusterNode node, final int portId,
         final int ip, final long mac)
     {
+        CrashPoint.ADD_AFTER_LEASE.reach();
         final TapDevice device = openIn(request.netns(), request.ifName(), node.datapath().ring().holdsSuperFrames());
         try
         {
             device.persistent(true);
+            CrashPoint.ADD_AFTER_TAP.reach();
             final List<String> commands = new ArrayList<>();
             if (request.mtu() > 0)
             {
@@ -236,9 +240,32 @@ public final class LivePodNetwork implements PodNetwork
     @Override
     public void detach(final CniAttachment attachment)
     {
-        unregister(attachment.podKey(), clusterName(attachment.containerId(), attachment.ifName()));
-        final Attachment attached =
-            cluster.detach(clusterName(attachment.containerId(), attachment.ifName()));
+        final String name = clusterName(attachment.containerId(), attachment.ifName());
+        unregister(attachment.podKey(), name);
+        removeInterface(name, attachment, true);
+        CrashPoint.DEL_AFTER_TAP.reach();
+        releaseLease(attachment.node(), attachment.containerId(), attachment.ifName());
+        CrashPoint.DEL_AFTER_LEASE.reach();
+    }
+
+    @Override
+    public void discard(final CniAttachment unfinished)
+    {
+        final String name = clusterName(unfinished.containerId(), unfinished.ifName());
+        unregister(unfinished.podKey(), name);
+        removeInterface(name, unfinished, false);
+        releaseLease(unfinished.node(), unfinished.containerId(), unfinished.ifName());
+    }
+
+    /**
+     * The port (its lease kept: released last, by the caller) and the device: through the port's
+     * fd when this run attached it, else — after a restart — by name in the namespace, if it is
+     * still there and is a TAP. {@code recorded}: a finished attachment, whose device is ours
+     * whatever it is; for an unfinished one only a persistent TAP can be the one the ADD made.
+     */
+    private void removeInterface(final String name, final CniAttachment attachment, final boolean recorded)
+    {
+        final Attachment attached = cluster.detach(name, false);
         if (attached != null && attached.port() instanceof final TapPort port)
         {
             try
@@ -250,16 +277,63 @@ public final class LivePodNetwork implements PodNetwork
                 // The device went with its namespace; closing the fd is all that is left.
             }
             port.close();
+            return;
         }
-        else
+        if (isNamespace(attachment.netns()))
         {
-            releaseLease(attachment.node(), attachment.containerId(), attachment.ifName());
-            if (Files.exists(Path.of(attachment.netns())))
+            final IpCommand.Result shown = IpCommand.ipInNamespacePath(attachment.netns(), "-d", "-o", "link", "show", "dev",
+                attachment.ifName());
+            if (shown.succeeded() && (recorded || shown.output().contains("tun type tap")))
             {
-                // Never re-attached in this run (e.g. the agent restarted): the persistent device may linger.
                 IpCommand.ipInNamespacePath(attachment.netns(), "link", "del", "dev", attachment.ifName());
             }
         }
+    }
+
+    /** Whether {@code netns} is (still) a network namespace ADD could use: not gone, not reused for something else. */
+    private static boolean isNamespace(final String netns)
+    {
+        try
+        {
+            NetworkNamespaceFile.require(netns);
+            return true;
+        }
+        catch (final CniError notNow)
+        {
+            return false;
+        }
+    }
+
+    @Override
+    public List<String> releaseUnattachedLeases(final Collection<CniAttachment> recorded)
+    {
+        final Set<String> held = new HashSet<>();
+        for (final CniAttachment attachment : recorded)
+        {
+            held.add(leaseKey(attachment.node(), attachment.containerId(), attachment.ifName()));
+        }
+        for (final Attachment attached : cluster.attachments().values())
+        {
+            if (attached.leaseContainerId() != null)
+            {
+                held.add(leaseKey(attached.node().name(), attached.leaseContainerId(), attached.leaseIfName()));
+            }
+        }
+        final List<String> released = new ArrayList<>();
+        for (final PodIpLease lease : cluster.ipam().allocations())
+        {
+            if (!held.contains(leaseKey(lease.node(), lease.containerId(), lease.ifName())))
+            {
+                cluster.ipam().release(lease.node(), lease.containerId(), lease.ifName());
+                released.add(lease.toString());
+            }
+        }
+        return released;
+    }
+
+    private static String leaseKey(final String node, final String containerId, final String ifName)
+    {
+        return node + "/" + containerId + "/" + ifName;
     }
 
     @Override
@@ -271,7 +345,7 @@ public final class LivePodNetwork implements PodNetwork
     @Override
     public Reattached reattach(final CniAttachment attachment)
     {
-        if (!Files.exists(Path.of(attachment.netns()))
+        if (!isNamespace(attachment.netns())
             || !IpCommand.ipInNamespacePath(attachment.netns(), "link", "show", "dev", attachment.ifName()).succeeded())
         {
             // Checked first: opening the TAP by name would otherwise make a new, unconfigured one.
@@ -316,7 +390,7 @@ public final class LivePodNetwork implements PodNetwork
     public List<String> problems(final CniAttachment attachment)
     {
         final List<String> problems = new ArrayList<>();
-        if (!Files.exists(Path.of(attachment.netns())))
+        if (!isNamespace(attachment.netns()))
         {
             problems.add("network namespace " + attachment.netns() + " is gone");
             return problems;

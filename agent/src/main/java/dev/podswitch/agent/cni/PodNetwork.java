@@ -1,5 +1,6 @@
 package dev.podswitch.agent.cni;
 
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 
@@ -22,8 +23,26 @@ public interface PodNetwork
     /** @throws CniError with the spec's code when it cannot (interface exists, no IP left, …); nothing is left behind. */
     CniAttachment attach(AttachRequest request);
 
-    /** Undoes {@link #attach}: the interface (if its namespace still exists), the port, the IP lease, the pod. */
+    /**
+     * Undoes {@link #attach}: the pod, the port, the interface (if its namespace still exists), then
+     * the IP lease — in that order, so an agent that dies half-way leaves a lease and a record
+     * for the next DEL or restart, never a device without its lease.
+     */
     void detach(CniAttachment attachment);
+
+    /**
+     * Undoes whatever an ADD that never finished may have left ({@link CniAttachment#pending}): the
+     * pod, the port, a TAP of that name in that namespace (a TAP only: the proof that it is the one
+     * the ADD made), the lease. Whatever of it exists; idempotent.
+     */
+    void discard(CniAttachment unfinished);
+
+    /**
+     * Releases every IP lease that neither a record in {@code recorded} nor an attachment of the
+     * switch holds (an ADD that died between its lease and its record, before ADDs recorded their
+     * intent first); returns what it released, for the log.
+     */
+    List<String> releaseUnattachedLeases(Collection<CniAttachment> recorded);
 
     /** Releases an IP lease held under (container id, ifname) without an attachment (after a failed ADD). */
     void releaseLease(String node, String containerId, String ifName);

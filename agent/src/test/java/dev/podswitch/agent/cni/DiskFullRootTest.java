@@ -1,5 +1,8 @@
 package dev.podswitch.agent.cni;
 
+import dev.podswitch.cni.CniVersions;
+
+import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
@@ -13,6 +16,8 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 
+import static dev.podswitch.agent.cni.HandlerFixture.CONFIG_100;
+import static dev.podswitch.agent.cni.HandlerFixture.error;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -24,7 +29,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * The state directory on a disk that is full — a 64 KiB tmpfs this test mounts (root; under
  * CI=true it must run) and fills. Writing attachments.json fails with an error that names the file
  * and the cause and says the old one is intact; it is, byte for byte, no temp file is left, and
- * the store still holds what the file holds.
+ * the store still holds what the file holds. An ADD that cannot record its intent answers code 5
+ * having leased and made nothing.
  */
 @Tag("root")
 class DiskFullRootTest
@@ -111,5 +117,24 @@ class DiskFullRootTest
         Files.delete(filler);
         store.put(attachment("c2", "10.244.0.6"));
         assertEquals(2, new AttachmentStore(mount).all().size(), "with room again, writes work");
+    }
+
+    @Test
+    void shouldAnswerCode5HavingLeasedNothingWhenAnAddCannotBeRecorded() throws IOException
+    {
+        final HandlerFixture fixture = new HandlerFixture(mount);
+        fixture.add("pod1");
+        final Path file = mount.resolve(AttachmentStore.FILE_NAME);
+        final String before = Files.readString(file);
+        fill();
+
+        final JsonNode error = error(fixture.run("ADD", "pod2", CONFIG_100), CniVersions.IO_FAILURE);
+
+        assertTrue(error.path("details").asText().contains("No space left on device"), error.toString());
+        assertTrue(error.path("details").asText().contains(file.toString()), error.toString());
+        assertEquals(before, Files.readString(file));
+        assertEquals(List.of("pod1"), fixture.network.attached.stream().map(PodNetwork.AttachRequest::containerId).toList());
+        assertEquals(List.of(FakePodNetwork.leaseKey("node-1", "pod1", "eth0")), List.copyOf(fixture.network.leases.keySet()),
+            "pod2 leased nothing");
     }
 }

@@ -3,6 +3,7 @@ package dev.podswitch.agent.cni;
 import dev.podswitch.cni.CniVersions;
 
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -18,6 +19,9 @@ final class FakePodNetwork implements PodNetwork
     final Map<String, String> leases = new LinkedHashMap<>();
     final List<AttachRequest> attached = new ArrayList<>();
     final List<String> detached = new ArrayList<>();
+    final List<String> discarded = new ArrayList<>();
+    /** Run by the next ADD once it holds its lease (then cleared): e.g. fill the disk before the record is kept. */
+    Runnable onNextAttach;
     List<String> problems = List.of();
     String unavailable;
     boolean failNextAttachAfterLeasing;
@@ -48,6 +52,12 @@ final class FakePodNetwork implements PodNetwork
         final int third = request.node().equals("node-1") ? 0 : 1;
         final String ip = "10.244." + third + "." + nextHost++;
         leases.put(leaseKey(request.node(), request.containerId(), request.ifName()), ip);
+        if (onNextAttach != null)
+        {
+            final Runnable then = onNextAttach;
+            onNextAttach = null;
+            then.run();
+        }
         if (failNextAttachAfterLeasing)
         {
             failNextAttachAfterLeasing = false;
@@ -70,6 +80,30 @@ final class FakePodNetwork implements PodNetwork
     {
         detached.add(attachment.key());
         releaseLease(attachment.node(), attachment.containerId(), attachment.ifName());
+    }
+
+    @Override
+    public void discard(final CniAttachment unfinished)
+    {
+        discarded.add(unfinished.key());
+        attached.removeIf(request -> CniAttachment.key(request.containerId(), request.ifName()).equals(unfinished.key()));
+        releaseLease(unfinished.node(), unfinished.containerId(), unfinished.ifName());
+    }
+
+    @Override
+    public List<String> releaseUnattachedLeases(final Collection<CniAttachment> recorded)
+    {
+        final List<String> held = recorded.stream()
+            .map(attachment -> leaseKey(attachment.node(), attachment.containerId(), attachment.ifName())).toList();
+        final List<String> released = new ArrayList<>();
+        for (final String key : List.copyOf(leases.keySet()))
+        {
+            if (!held.contains(key))
+            {
+                released.add(key + " " + leases.remove(key));
+            }
+        }
+        return released;
     }
 
     @Override
