@@ -124,8 +124,10 @@ public final class TcpCoalescer
     private boolean fits(final MemorySegment frame, final long offset, final int frameLength, final int frameHeadersEnd)
     {
         final int payload = frameLength - frameHeadersEnd;
+        // At most OffloadCheck.MAX_SEGMENTS: a super-frame of more is one nobody downstream may cut
+        // (tiny segments fill a large slot long before its bytes run out).
         if (closed || frameHeadersEnd != headersEnd || payload > segmentSize || length + payload > capacity
-            || length - L3 + payload > MAX_IP_LENGTH
+            || segments >= OffloadCheck.MAX_SEGMENTS || length - L3 + payload > MAX_IP_LENGTH
             || PacketBytes.getI32(frame, offset + L4 + 4) != nextSequence)
         {
             return false;

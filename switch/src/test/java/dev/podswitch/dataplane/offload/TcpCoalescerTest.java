@@ -18,6 +18,7 @@ import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Receive coalescing against software segmentation: segments cut from a super-frame merge back
@@ -114,6 +115,31 @@ class TcpCoalescerTest
         }
     }
 
+    /** Found by TcpCoalescerFuzzTest: one-byte segments filled a 672-byte slot with 600 of them. */
+    @Test
+    void shouldNeverMergeMoreSegmentsThanAnyoneMayCutAgain()
+    {
+        final List<byte[]> segments = new ArrayList<>(segmentsOf(superFrame(100, 1, ACK), 1));
+        segments.addAll(segmentsOf(superFrame(100, 101, ACK), 1));
+        final TcpCoalescer coalescer = new TcpCoalescer(65_600);
+        for (final byte[] segment : segments)
+        {
+            coalescer.accept(MemorySegment.ofArray(segment), 0, segment.length, collect);
+        }
+        coalescer.flush(collect);
+
+        assertEquals(2, emitted.size());
+        assertEquals(OffloadCheck.MAX_SEGMENTS + L4 + 20, emitted.get(0).length);
+        assertEquals(200 - OffloadCheck.MAX_SEGMENTS + L4 + 20, emitted.get(1).length);
+        for (int i = 0; i < emitted.size(); i++)
+        {
+            final MemorySegment merged = Arena.ofAuto().allocate(emitted.get(i).length);
+            MemorySegment.copy(MemorySegment.ofArray(emitted.get(i)), 0, merged, 0, merged.byteSize());
+            assertTrue(new SoftwareOffload(65_600).isFeasible(merged, 0, (int)merged.byteSize(), offloads.get(i)),
+                "super-frame " + i + " can be cut again");
+        }
+    }
+
     private static byte[] withoutIpIdAndChecksum(final byte[] frame)
     {
         final byte[] copy = frame.clone();
@@ -123,9 +149,14 @@ class TcpCoalescerTest
 
     private static List<byte[]> segmentsOf(final MemorySegment superFrame)
     {
+        return segmentsOf(superFrame, MSS);
+    }
+
+    private static List<byte[]> segmentsOf(final MemorySegment superFrame, final int segmentSize)
+    {
         final List<byte[]> segments = new ArrayList<>();
         new SoftwareOffload(65_600).finish(superFrame, 0, (int)superFrame.byteSize(),
-            Offload.of(Offload.FLAG_NEEDS_CHECKSUM, Offload.GSO_TCPV4, MSS, L4, 16), (frame, offset, length) ->
+            Offload.of(Offload.FLAG_NEEDS_CHECKSUM, Offload.GSO_TCPV4, segmentSize, L4, 16), (frame, offset, length) ->
                 segments.add(frame.asSlice(offset, length).toArray(ValueLayout.JAVA_BYTE)) || true);
         return segments;
     }
