@@ -10,6 +10,8 @@ import dev.podswitch.agent.cni.CniAttachment;
 import dev.podswitch.agent.cni.CniHandler;
 import dev.podswitch.agent.cni.CniRecovery;
 import dev.podswitch.agent.cni.LivePodNetwork;
+import dev.podswitch.agent.multihost.MultiHostNode;
+import dev.podswitch.agent.multihost.MultiHostOptions;
 import dev.podswitch.agent.state.ClusterStateStore;
 import dev.podswitch.control.ClusterOptions;
 import dev.podswitch.control.model.ClusterChange;
@@ -58,14 +60,25 @@ public final class NodeAgent implements AutoCloseable
      * @param apiSocket the control API's socket.
      * @param apiTcp    a loopback address for the API over TCP, or null; needs {@code apiTokenFile}.
      */
+    /**
+     * @param multiHost this host's node in a cluster kept in etcd, or null for a single host (state
+     *                  in the state directory only).
+     */
     public record Options(Path stateDirectory, Path socket, Path apiSocket, InetSocketAddress apiTcp, Path apiTokenFile,
-        ClusterOptions.Underlay underlay, IdleMode idle, Limits limits)
+        ClusterOptions.Underlay underlay, IdleMode idle, Limits limits, MultiHostOptions multiHost)
     {
         /** With the default limits. */
         public Options(final Path stateDirectory, final Path socket, final Path apiSocket, final InetSocketAddress apiTcp,
             final Path apiTokenFile, final ClusterOptions.Underlay underlay, final IdleMode idle)
         {
             this(stateDirectory, socket, apiSocket, apiTcp, apiTokenFile, underlay, idle, Limits.DEFAULT);
+        }
+
+        /** A single host. */
+        public Options(final Path stateDirectory, final Path socket, final Path apiSocket, final InetSocketAddress apiTcp,
+            final Path apiTokenFile, final ClusterOptions.Underlay underlay, final IdleMode idle, final Limits limits)
+        {
+            this(stateDirectory, socket, apiSocket, apiTcp, apiTokenFile, underlay, idle, limits, null);
         }
     }
 
@@ -101,6 +114,7 @@ public final class NodeAgent implements AutoCloseable
     }
 
     private final ServedCluster cluster;
+    private final MultiHostNode multiHost;
     private final LivePodNetwork network;
     private final AttachmentStore attachments;
     private final CniAgent cni;
@@ -109,9 +123,11 @@ public final class NodeAgent implements AutoCloseable
     /** Held while the agent runs: its lock on the state directory. */
     private final FileChannel lock;
 
-    private NodeAgent(final ServedCluster cluster, final LivePodNetwork network, final AttachmentStore attachments,
-        final CniAgent cni, final ApiServer api, final CaptureServer captures, final FileChannel lock)
+    private NodeAgent(final ServedCluster cluster, final MultiHostNode multiHost, final LivePodNetwork network,
+        final AttachmentStore attachments, final CniAgent cni, final ApiServer api, final CaptureServer captures,
+        final FileChannel lock)
     {
+        this.multiHost = multiHost;
         this.captures = captures;
         this.cluster = cluster;
         this.network = network;
@@ -121,13 +137,14 @@ public final class NodeAgent implements AutoCloseable
         this.lock = lock;
     }
 
-    /** An agent serving the one-node cluster built in code. */
+    /** An agent serving the one-node cluster built in code, or with {@link Options#multiHost()} its node of the etcd cluster. */
     public static NodeAgent start(final Options options, final PrintStream log) throws Exception
     {
         return start(options, log, ipam -> DefaultCluster.oneNode(ipam, options.underlay(), options.idle(),
             options.limits().model(), options.limits().ringSlots()));
     }
 
+    /** An agent serving the cluster {@code factory} makes (ignored with {@link Options#multiHost()}: the datastore's). */
     public static NodeAgent start(final Options options, final PrintStream log, final ClusterFactory factory)
         throws Exception
     {
@@ -156,7 +173,21 @@ public final class NodeAgent implements AutoCloseable
             {
                 throw new IOException("another podswitch agent is serving " + options.socket());
             }
-            return start(options, log, factory, lockChannel);
+            if (options.multiHost() == null)
+            {
+                return start(options, log, factory, null, lockChannel);
+            }
+            final MultiHostNode multiHost = MultiHostNode.connect(options.multiHost(), log);
+            try
+            {
+                return start(options, log, ipam -> multiHost.serve(ipam, options.idle(), options.limits().model(),
+                    options.limits().ringSlots()), multiHost, lockChannel);
+            }
+            catch (final Exception | Error failed)
+            {
+                multiHost.close();
+                throw failed;
+            }
         }
         catch (final Exception | Error failed)
         {
@@ -166,7 +197,7 @@ public final class NodeAgent implements AutoCloseable
     }
 
     private static NodeAgent start(final Options options, final PrintStream log, final ClusterFactory factory,
-        final FileChannel lockChannel) throws Exception
+        final MultiHostNode multiHost, final FileChannel lockChannel) throws Exception
     {
         final ClusterStateStore kept = new ClusterStateStore(options.stateDirectory());
         final ClusterStateStore.State state = kept.load();
@@ -183,12 +214,19 @@ public final class NodeAgent implements AutoCloseable
                     + " applied by a previous run in force again");
             }
             model.journal(kept);
-            final LivePodNetwork network = new LivePodNetwork(cluster.dataplane(), model, state.podLabels());
+            final LivePodNetwork network = new LivePodNetwork(cluster.dataplane(), model, state.podLabels(),
+                multiHost == null ? 0 : multiHost.podMtu());
             final AttachmentStore attachments = new AttachmentStore(options.stateDirectory());
             // Before the socket serves: what a previous run left half-done is put right first.
             CniRecovery.recover(network, attachments, log);
             cni = new CniAgent(options.socket(), new CniHandler(network, attachments), log).start();
             final CniAgent cniServer = cni;
+            if (multiHost != null)
+            {
+                // The datastore's state replaces the cached one before the API answers; pods already
+                // attached are written into it from now on.
+                multiHost.startSync(model, cluster.dataplane(), cniServer::asDriver);
+            }
             // Pods come and go with CNI requests: the capture targets are looked up as the driver, per request.
             captures = CaptureServer.start(captureSocketFor(options.apiSocket()), () ->
             {
@@ -197,11 +235,19 @@ public final class NodeAgent implements AutoCloseable
                 return found.getFirst();
             }, () -> CaptureTargets.tunnels(cluster.dataplane()), options.limits().maxCaptures());
             final Path captureSocket = captures.path();
-            final ControlApi control = new ControlApi(model, () -> cluster.dataplane().nodes().values(),
-                () -> status(options, cniServer, attachments, captureSocket));
+            final ControlApi control = multiHost == null
+                ? new ControlApi(model, () -> cluster.dataplane().nodes().values(),
+                    () -> status(options, cniServer, attachments, captureSocket))
+                : new ControlApi(model, multiHost.writer(model), () -> cluster.dataplane().nodes().values(),
+                    multiHost::nodes, () ->
+                    {
+                        final Map<String, Object> status = status(options, cniServer, attachments, captureSocket);
+                        status.put("datastore", multiHost.status());
+                        return status;
+                    });
             final ApiServer api = ApiServer.start(control,
                 new ApiServer.Listen(options.apiSocket(), options.apiTcp(), options.apiTokenFile()), options.limits().api());
-            return new NodeAgent(cluster, network, attachments, cni, api, captures, lockChannel);
+            return new NodeAgent(cluster, multiHost, network, attachments, cni, api, captures, lockChannel);
         }
         catch (final Exception | Error failed)
         {

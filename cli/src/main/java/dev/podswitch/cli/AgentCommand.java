@@ -6,6 +6,13 @@ import dev.podswitch.control.model.ClusterModel;
 import dev.podswitch.dataplane.agent.IdleMode;
 import dev.podswitch.agent.cni.CniConfigDirectory;
 import dev.podswitch.agent.NodeAgent;
+import dev.podswitch.agent.multihost.MultiHostOptions;
+import dev.podswitch.datastore.ClusterConfigs;
+import dev.podswitch.datastore.DatastoreException;
+import dev.podswitch.datastore.DatastoreKeys;
+import dev.podswitch.datastore.EtcdEndpoints;
+import dev.podswitch.ipam.cidr.Ipv4;
+import dev.podswitch.ipam.cidr.Ipv4Cidr;
 import dev.podswitch.cni.PluginClient;
 import dev.podswitch.scenarios.live.LiveSupport;
 import dev.podswitch.scenarios.load.ScenarioLoader;
@@ -98,6 +105,71 @@ public final class AgentCommand implements Callable<Integer>
         description = "What an idle node thread does (default: ${DEFAULT-VALUE}).")
     private String idle;
 
+    @Option(names = "--etcd", paramLabel = "URL[,URL...]",
+        description = "Join the multi-host cluster kept in this etcd: the node's subnet is leased there, other nodes' "
+            + "subnets, pods, namespaces and NetworkPolicies come from there (needs --node and --underlay-address). "
+            + "Without it the agent is a single host with its state in --state-dir.")
+    private String etcd;
+
+    @Option(names = "--etcd-prefix", paramLabel = "PREFIX", defaultValue = DatastoreKeys.DEFAULT_PREFIX,
+        description = "The cluster's key prefix in etcd (default: ${DEFAULT-VALUE}).")
+    private String etcdPrefix;
+
+    @Option(names = "--node", paramLabel = "NAME",
+        description = "This host's node name in the etcd cluster (default: the host name).")
+    private String node;
+
+    @Option(names = "--underlay-address", paramLabel = "IP",
+        description = "This host's address on the network between the hosts: its VTEP (UDP 4789), where other nodes "
+            + "send its pods' VXLAN packets. Pods get that interface's MTU minus 50.")
+    private String underlayAddress;
+
+    @Option(names = "--subnet-lease-ttl", paramLabel = "DURATION", defaultValue = "24h",
+        description = "The etcd lease of the node's subnet, renewed every third of it; a node gone for longer loses its "
+            + "subnet and pods (default: ${DEFAULT-VALUE}; e.g. 30s, 10m, 24h).")
+    private String subnetLeaseTtl;
+
+    @Option(names = "--cluster-cidr", paramLabel = "CIDR",
+        description = "With --etcd: the cluster CIDR if this agent is the first (default 10.244.0.0/16); must agree "
+            + "with the cluster's when given.")
+    private String clusterCidr;
+
+    @Option(names = "--node-prefix-length", paramLabel = "N",
+        description = "With --etcd: node subnet size if this agent is the first (default 24); must agree when given.")
+    private Integer nodePrefixLength;
+
+    @Option(names = "--vni", paramLabel = "N",
+        description = "With --etcd: the VXLAN network identifier if this agent is the first (default 1); must agree "
+            + "when given.")
+    private Integer vni;
+
+    /** The multi-host options, or null without --etcd; refuses the flags that only make sense with it. */
+    MultiHostOptions multiHost() throws java.net.UnknownHostException
+    {
+        if (etcd == null)
+        {
+            if (node != null || underlayAddress != null || clusterCidr != null || nodePrefixLength != null || vni != null)
+            {
+                throw new IllegalArgumentException("--node, --underlay-address, --cluster-cidr, --node-prefix-length and "
+                    + "--vni belong to a multi-host agent: give --etcd URL too");
+            }
+            return null;
+        }
+        if (underlayAddress == null)
+        {
+            throw new IllegalArgumentException("--etcd needs --underlay-address IP: the address other hosts reach this "
+                + "one at (its VTEP)");
+        }
+        if (scenario != null)
+        {
+            throw new IllegalArgumentException("--scenario and --etcd both say what the cluster is; give one");
+        }
+        final String nodeName = node != null ? node : java.net.InetAddress.getLocalHost().getHostName();
+        return new MultiHostOptions(EtcdEndpoints.parse(etcd), new DatastoreKeys(etcdPrefix), nodeName,
+            Ipv4.parse(underlayAddress), Durations.parse("--subnet-lease-ttl", subnetLeaseTtl),
+            new ClusterConfigs.Wanted(clusterCidr == null ? null : Ipv4Cidr.parse(clusterCidr), nodePrefixLength, vni));
+    }
+
     /** HOST:PORT on loopback, or null; anything else is refused by the API server with a message. */
     static java.net.InetSocketAddress tcpAddress(final String listen)
     {
@@ -162,7 +234,7 @@ public final class AgentCommand implements Callable<Integer>
                 apiTokenFile, chosenUnderlay, idleMode, new NodeAgent.Limits(
                     new ClusterModel.Limits(maxNamespaces, maxPods, maxPolicies),
                     new ApiServer.Limits(apiMaxBody, apiMaxConnections, ApiServer.Limits.DEFAULT.readTimeoutSeconds()),
-                    maxCaptures, ringSlots));
+                    maxCaptures, ringSlots), multiHost());
             agent = scenario == null ? NodeAgent.start(options, System.err)
                 : NodeAgent.start(options, System.err, ScenarioCluster.live(ScenarioLoader.load(scenario), chosenUnderlay,
                     idleMode));
@@ -171,6 +243,11 @@ public final class AgentCommand implements Callable<Integer>
         {
             System.err.println("podswitch: " + invalid.getMessage());
             return Main.EXIT_INVALID;
+        }
+        catch (final DatastoreException unreachable)
+        {
+            System.err.println("podswitch: " + unreachable.getMessage());
+            return 1;
         }
         final CountDownLatch stopped = new CountDownLatch(1);
         final CountDownLatch closed = new CountDownLatch(1);

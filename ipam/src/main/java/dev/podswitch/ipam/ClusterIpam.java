@@ -64,6 +64,48 @@ public final class ClusterIpam
         return store.update(state -> NodeSubnetAllocator.leaseOrGet(state, layout, node));
     }
 
+    /**
+     * Binds the node to {@code subnet}, which a shared datastore leased it (several hosts, one
+     * cluster CIDR). Refused while the node's pods hold IPs in another subnet: they would keep
+     * addresses another node now routes.
+     */
+    public void assignNodeSubnet(final String node, final Ipv4Cidr subnet)
+    {
+        Names.check("node name", node);
+        if (subnet.prefixLength() != layout.nodePrefixLength() || !layout.clusterCidr().contains(subnet.network()))
+        {
+            throw new IpamException("subnet " + subnet + " is not a /" + layout.nodePrefixLength() + " of " + layout.clusterCidr());
+        }
+        store.update(state ->
+        {
+            final Ipv4Cidr held = state.subnetByNode().get(node);
+            if (subnet.equals(held))
+            {
+                return null;
+            }
+            final long podCount = state.leaseByIp().values().stream().filter(l -> l.node().equals(node)).count();
+            if (held != null && podCount > 0)
+            {
+                throw new IpamException("node " + node + " was given subnet " + subnet + ", but " + podCount + " of its pods "
+                    + "hold IPs in " + held + ", which it used before (another node holds it now). Delete those pods "
+                    + "(or start with an empty state directory) so they get addresses in " + subnet);
+            }
+            for (final Map.Entry<String, Ipv4Cidr> other : state.subnetByNode().entrySet())
+            {
+                if (!other.getKey().equals(node) && other.getValue().equals(subnet))
+                {
+                    state.releaseNodeSubnet(other.getKey());
+                }
+            }
+            if (held != null)
+            {
+                state.releaseNodeSubnet(node);
+            }
+            state.leaseNodeSubnet(node, subnet);
+            return null;
+        });
+    }
+
     public Map<String, Ipv4Cidr> nodeSubnets()
     {
         return Map.copyOf(store.read().subnetByNode());

@@ -3,6 +3,7 @@ package dev.podswitch.agent.api;
 import dev.podswitch.control.ClusterNode;
 import dev.podswitch.control.model.ClusterChange;
 import dev.podswitch.control.model.ClusterModel;
+import dev.podswitch.control.model.ClusterWriter;
 import dev.podswitch.control.model.ManifestChanges;
 import dev.podswitch.control.model.ModelException;
 import dev.podswitch.control.model.ModelSnapshot;
@@ -37,7 +38,9 @@ public final class ControlApi
     static final String STATUS = "/status";
 
     private final ClusterModel model;
+    private final ClusterWriter writer;
     private final Supplier<Collection<ClusterNode>> nodes;
+    private final Supplier<List<NodeView>> nodeList;
     private final Supplier<Map<String, Object>> status;
 
     /**
@@ -47,8 +50,20 @@ public final class ControlApi
     public ControlApi(final ClusterModel model, final Supplier<Collection<ClusterNode>> nodes,
         final Supplier<Map<String, Object>> status)
     {
+        this(model, model, nodes, () -> nodes.get().stream().map(NodeView::running).toList(), status);
+    }
+
+    /**
+     * @param writer   where changes go: the model itself on one host, the datastore on several.
+     * @param nodeList every node of the cluster, this process's and others' ({@code GET /api/v1/nodes}).
+     */
+    public ControlApi(final ClusterModel model, final ClusterWriter writer, final Supplier<Collection<ClusterNode>> nodes,
+        final Supplier<List<NodeView>> nodeList, final Supplier<Map<String, Object>> status)
+    {
         this.model = model;
+        this.writer = writer;
         this.nodes = nodes;
+        this.nodeList = nodeList;
         this.status = status;
     }
 
@@ -139,11 +154,11 @@ public final class ControlApi
         if (rest.equals(List.of("nodes")))
         {
             return only(method, "GET", () -> ApiResponse.ok(KubeShapes.list("v1", "NodeList",
-                nodes.get().stream().map(KubeShapes::node).toList(), snapshot.revision())));
+                nodeList.get().stream().map(KubeShapes::node).toList(), snapshot.revision())));
         }
         if (rest.size() == 2 && rest.get(0).equals("nodes"))
         {
-            final ClusterNode node = nodes.get().stream().filter(n -> n.name().equals(rest.get(1))).findFirst()
+            final NodeView node = nodeList.get().stream().filter(n -> n.name().equals(rest.get(1))).findFirst()
                 .orElseThrow(() -> ApiError.notFound("nodes \"" + rest.get(1) + "\" not found"));
             return only(method, "GET", () -> ApiResponse.ok(KubeShapes.node(node)));
         }
@@ -196,12 +211,12 @@ public final class ControlApi
                 {
                     throw ApiError.badRequest("the body must be the Namespace named on the URL, " + name);
                 }
-                model.apply(change);
+                writer.apply(change);
                 return ApiResponse.ok(KubeShapes.namespace(model.snapshot().namespaces().get(name)));
             }
             case "PATCH" ->
             {
-                model.apply(new ClusterChange.LabelNamespace(name, LabelPatch.from(JsonBodies.readObject(body))));
+                writer.apply(new ClusterChange.LabelNamespace(name, LabelPatch.from(JsonBodies.readObject(body))));
                 return ApiResponse.ok(KubeShapes.namespace(model.snapshot().namespaces().get(name)));
             }
             default -> throw methodNotAllowed(method, "GET, PUT, PATCH");
@@ -224,7 +239,7 @@ public final class ControlApi
             }
             case "PATCH" ->
             {
-                model.apply(new ClusterChange.LabelPod(key, LabelPatch.from(JsonBodies.readObject(body))));
+                writer.apply(new ClusterChange.LabelPod(key, LabelPatch.from(JsonBodies.readObject(body))));
                 return ApiResponse.ok(KubeShapes.pod(model.snapshot().pods().get(key)));
             }
             default -> throw methodNotAllowed(method, "GET, PATCH (pods are made by the CNI plugin or a scenario)");
@@ -267,7 +282,7 @@ public final class ControlApi
                 case "PUT" -> putPolicy(rest.get(1), rest.get(3), JsonBodies.readObject(body), dryRun);
                 case "DELETE" ->
                 {
-                    model.apply(new ClusterChange.DeleteNetworkPolicy(key));
+                    writer.apply(new ClusterChange.DeleteNetworkPolicy(key));
                     yield ApiResponse.ok(Map.of("kind", "Status", "apiVersion", "v1", "status", "Success",
                         "details", Map.of("name", rest.get(3), "namespace", rest.get(1), "kind", "networkpolicies")));
                 }
@@ -302,10 +317,10 @@ public final class ControlApi
         }
         if (dryRun)
         {
-            final ClusterModel.Outcome outcome = model.check(List.of(change)).getFirst();
+            final ClusterModel.Outcome outcome = writer.check(List.of(change)).getFirst();
             return ApiResponse.ok(ApplyResults.of(List.of(outcome), true));
         }
-        final ClusterModel.Outcome outcome = model.apply(change);
+        final ClusterModel.Outcome outcome = writer.apply(change);
         final StoredPolicy stored = model.snapshot().policies().get(outcome.subject().substring("networkpolicy ".length()));
         final Map<String, Object> answer = new LinkedHashMap<>(KubeShapes.networkPolicy(stored));
         if (!outcome.warnings().isEmpty())
@@ -355,10 +370,10 @@ public final class ControlApi
         final List<ClusterChange> changes = ManifestChanges.of(JsonBodies.readObject(body));
         if (dryRun)
         {
-            final List<ClusterModel.Outcome> outcomes = model.check(changes);
+            final List<ClusterModel.Outcome> outcomes = writer.check(changes);
             return ApiResponse.ok(ApplyResults.of(outcomes, true));
         }
-        return ApiResponse.ok(ApplyResults.of(model.apply(changes), false));
+        return ApiResponse.ok(ApplyResults.of(writer.apply(changes), false));
     }
 
     @FunctionalInterface

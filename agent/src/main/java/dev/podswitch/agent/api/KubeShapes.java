@@ -1,6 +1,5 @@
 package dev.podswitch.agent.api;
 
-import dev.podswitch.control.ClusterNode;
 import dev.podswitch.control.model.Namespace;
 import dev.podswitch.control.model.Pod;
 import dev.podswitch.control.model.StoredPolicy;
@@ -78,16 +77,17 @@ final class KubeShapes
         return object;
     }
 
-    static Map<String, Object> node(final ClusterNode node)
+    static Map<String, Object> node(final NodeView node)
     {
         final Map<String, Object> object = new LinkedHashMap<>();
         object.put("apiVersion", "v1");
         object.put("kind", "Node");
         object.put("metadata", metadata(node.name(), null, Map.of()));
-        object.put("spec", Map.of("podCIDR", node.podCidr().toString(), "podCIDRs", List.of(node.podCidr().toString())));
+        object.put("spec", Map.of("podCIDR", node.podCidr(), "podCIDRs", List.of(node.podCidr())));
         object.put("status", Map.of(
-            "addresses", List.of(Map.of("type", "InternalIP", "address", Ipv4.format(node.vtepIp()))),
-            "conditions", List.of(Map.of("type", "Ready", "status", "True", "reason", "PodswitchNodeRunning"))));
+            "addresses", List.of(Map.of("type", "InternalIP", "address", node.underlayAddress())),
+            "conditions", List.of(Map.of("type", "Ready", "status", node.ready() ? "True" : "False", "reason",
+                node.reason()))));
         return object;
     }
 

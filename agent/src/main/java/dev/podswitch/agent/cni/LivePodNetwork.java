@@ -45,13 +45,25 @@ public final class LivePodNetwork implements PodNetwork
     private final ClusterModel model;
     /** Labels set through the API on pods of a previous run, by pod key: they win over the runtime's. */
     private final Map<String, Map<String, String>> keptLabels;
+    private final int defaultMtu;
 
     public LivePodNetwork(final ClusterDataplane cluster, final ClusterModel model,
         final Map<String, Map<String, String>> keptLabels)
     {
+        this(cluster, model, keptLabels, 0);
+    }
+
+    /**
+     * @param defaultMtu the MTU of a pod's interface when the network config sets none (0: the
+     *                   kernel's 1500); over a VXLAN underlay, the underlay's MTU minus 50.
+     */
+    public LivePodNetwork(final ClusterDataplane cluster, final ClusterModel model,
+        final Map<String, Map<String, String>> keptLabels, final int defaultMtu)
+    {
         this.cluster = cluster;
         this.model = model;
         this.keptLabels = Map.copyOf(keptLabels);
+        this.defaultMtu = defaultMtu;
     }
 
     @Override
@@ -86,7 +98,7 @@ public final class LivePodNetwork implements PodNetwork
             // The pod enters the cluster model (and so every policy's selectors) before its port
             // carries a frame: a pod unknown to policy would count as not isolated for a moment.
             attached = cluster.addLivePod(name, request.node(), request.containerId(), request.ifName(), 0,
-                (node, portId, ip, mac) -> registeredBeforeLive(createInterface(request, node, portId, ip, mac),
+                (node, portId, ip, mac) -> registeredBeforeLive(createInterface(request, defaultMtu, node, portId, ip, mac),
                     new Pod(request.podNamespace(), request.podName(), node.name(), ip,
                         labelsOf(podKey, request.labels()), List.of(), name)));
         }
@@ -125,8 +137,8 @@ public final class LivePodNetwork implements PodNetwork
         }
     }
 
-    private static TapPort createInterface(final AttachRequest request, final ClusterNode node, final int portId,
-        final int ip, final long mac)
+    private static TapPort createInterface(final AttachRequest request, final int defaultMtu, final ClusterNode node,
+        final int portId, final int ip, final long mac)
     {
         CrashPoint.ADD_AFTER_LEASE.reach();
         final TapDevice device = openIn(request.netns(), request.ifName(), node.datapath().ring().holdsSuperFrames());
@@ -135,9 +147,10 @@ public final class LivePodNetwork implements PodNetwork
             device.persistent(true);
             CrashPoint.ADD_AFTER_TAP.reach();
             final List<String> commands = new ArrayList<>();
-            if (request.mtu() > 0)
+            final int mtu = request.mtu() > 0 ? request.mtu() : defaultMtu;
+            if (mtu > 0)
             {
-                commands.add("link set dev " + request.ifName() + " mtu " + request.mtu());
+                commands.add("link set dev " + request.ifName() + " mtu " + mtu);
             }
             commands.addAll(List.of(
                 "link set dev " + request.ifName() + " address " + LivePod.macText(mac),

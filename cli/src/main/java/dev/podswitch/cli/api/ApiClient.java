@@ -54,30 +54,48 @@ public final class ApiClient
         }
     }
 
+    /** Answers requests in this process (the API over a datastore, with no daemon in between). */
+    @FunctionalInterface
+    public interface Handler
+    {
+        Response handle(String method, String path, byte[] body) throws IOException;
+    }
+
     private final Path socket;
     private final InetSocketAddress tcp;
     private final String token;
+    private final Handler handler;
+    private final String description;
 
-    private ApiClient(final Path socket, final InetSocketAddress tcp, final String token)
+    private ApiClient(final Path socket, final InetSocketAddress tcp, final String token, final Handler handler,
+        final String description)
     {
         this.socket = socket;
         this.tcp = tcp;
         this.token = token;
+        this.handler = handler;
+        this.description = description;
+    }
+
+    /** A client whose requests {@code handler} answers in this process. */
+    public static ApiClient inProcess(final String description, final Handler handler)
+    {
+        return new ApiClient(null, null, null, handler, description);
     }
 
     public static ApiClient overSocket(final Path socket)
     {
-        return new ApiClient(socket, null, null);
+        return new ApiClient(socket, null, null, null, null);
     }
 
     public static ApiClient overTcp(final InetSocketAddress address, final String token)
     {
-        return new ApiClient(null, address, token);
+        return new ApiClient(null, address, token, null, null);
     }
 
     public String describe()
     {
-        return socket != null ? socket.toString() : tcp.toString();
+        return handler != null ? description : socket != null ? socket.toString() : tcp.toString();
     }
 
     public Response get(final String path) throws IOException
@@ -88,6 +106,10 @@ public final class ApiClient
     public Response send(final String method, final String path, final Object body) throws IOException
     {
         final byte[] content = body == null ? new byte[0] : JSON.writeValueAsBytes(body);
+        if (handler != null)
+        {
+            return handler.handle(method, path, content);
+        }
         final StringBuilder head = new StringBuilder()
             .append(method).append(' ').append(path).append(" HTTP/1.1\r\n")
             .append("Host: podswitch\r\nConnection: close\r\nAccept: application/json\r\n")

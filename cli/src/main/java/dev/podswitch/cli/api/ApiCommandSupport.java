@@ -1,5 +1,6 @@
 package dev.podswitch.cli.api;
 
+import dev.podswitch.datastore.DatastoreKeys;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
@@ -22,8 +23,25 @@ public final class ApiCommandSupport
             + ", else /run/podswitch/api.sock, else the running `podswitch up` lab).")
     private Path socket;
 
+    @Option(names = "--etcd", paramLabel = "URL[,URL...]",
+        description = "Talk to the cluster's datastore instead of one agent: read and write the state every agent "
+            + "of a multi-host cluster watches (see docs/multi-host.md).")
+    private String etcd;
+
+    @Option(names = "--etcd-prefix", paramLabel = "PREFIX", defaultValue = DatastoreKeys.DEFAULT_PREFIX,
+        description = "The key prefix of the cluster in etcd (default: ${DEFAULT-VALUE}).")
+    private String etcdPrefix;
+
     public ApiClient client() throws IOException
     {
+        if (etcd != null)
+        {
+            if (socket != null)
+            {
+                throw new IOException("--socket and --etcd name two different places; give one");
+            }
+            return EtcdApi.client(etcd, etcdPrefix);
+        }
         return ApiTarget.resolve(socket);
     }
 

@@ -26,7 +26,7 @@ import java.util.Objects;
  * for longer than a reference read. The data plane never calls in: it sees only the compiled
  * {@link PolicyTable}s the publisher hands it.
  */
-public final class ClusterModel
+public final class ClusterModel implements ClusterWriter
 {
     /** Where compiled tables go: every node's data plane. */
     @FunctionalInterface
@@ -110,12 +110,6 @@ public final class ClusterModel
         return current;
     }
 
-    /** As {@link #apply(List)} for one change. */
-    public Outcome apply(final ClusterChange change) throws ModelException, IOException
-    {
-        return apply(List.of(change)).getFirst();
-    }
-
     /**
      * The one apply path. Changes are checked in order, each against the state the ones before it
      * leave, so a list may create a namespace and then label it.
@@ -123,6 +117,7 @@ public final class ClusterModel
      * @throws ModelException when any change is refused; nothing changed then.
      * @throws IOException    when the journal could not keep the result; nothing changed then.
      */
+    @Override
     public synchronized List<Outcome> apply(final List<ClusterChange> changes) throws ModelException, IOException
     {
         final WorkingState state = new WorkingState(current, limits);
@@ -136,6 +131,7 @@ public final class ClusterModel
     }
 
     /** A dry run of {@link #apply(List)}: the same checks and outcomes, nothing changed, kept or published. */
+    @Override
     public synchronized List<Outcome> check(final List<ClusterChange> changes) throws ModelException
     {
         return tryAll(new WorkingState(current, limits), changes);

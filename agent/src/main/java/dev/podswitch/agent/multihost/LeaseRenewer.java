@@ -1,0 +1,97 @@
+package dev.podswitch.agent.multihost;
+
+import dev.podswitch.datastore.Datastore;
+import dev.podswitch.datastore.DatastoreException;
+import dev.podswitch.datastore.SubnetLeaser;
+
+import java.time.Duration;
+import java.util.Objects;
+import java.util.function.Consumer;
+
+/**
+ * Keeps the node's subnet lease alive on a thread of its own: renews it every third of its TTL and
+ * retries every second while etcd is unreachable. When etcd had let the lease expire, the leaser
+ * claims the same subnet again; the pods' records follow (the publisher rebinds them).
+ */
+final class LeaseRenewer implements AutoCloseable
+{
+    private static final Duration RETRY = Duration.ofSeconds(1);
+
+    private final SubnetLeaser leaser;
+    private final Consumer<String> log;
+    private final Thread thread;
+    private volatile boolean running = true;
+    private volatile String lastFailure;
+
+    LeaseRenewer(final SubnetLeaser leaser, final Consumer<String> log)
+    {
+        this.leaser = leaser;
+        this.log = log;
+        this.thread = Thread.ofPlatform().daemon().name("podswitch-subnet-lease").unstarted(this::run);
+    }
+
+    LeaseRenewer start()
+    {
+        thread.start();
+        return this;
+    }
+
+    /** Why the last renewal failed, or null when it succeeded. */
+    String lastFailure()
+    {
+        return lastFailure;
+    }
+
+    private void run()
+    {
+        Duration wait = leaser.renewInterval();
+        while (running)
+        {
+            try
+            {
+                Thread.sleep(wait.toMillis());
+                leaser.renew();
+                if (lastFailure != null)
+                {
+                    log.accept("subnet lease renewed again");
+                }
+                lastFailure = null;
+                wait = leaser.renewInterval();
+            }
+            catch (final InterruptedException stop)
+            {
+                return;
+            }
+            catch (final DatastoreException failed)
+            {
+                if (!Objects.equals(lastFailure, failed.getMessage()))
+                {
+                    log.accept("subnet lease not renewed: " + failed.getMessage() + "; retrying");
+                }
+                lastFailure = failed.getMessage();
+                wait = RETRY;
+            }
+            catch (final RuntimeException unexpected)
+            {
+                lastFailure = unexpected.toString();
+                log.accept("subnet lease not renewed: " + unexpected + "; retrying");
+                wait = RETRY;
+            }
+        }
+    }
+
+    @Override
+    public void close()
+    {
+        running = false;
+        thread.interrupt();
+        try
+        {
+            thread.join(Datastore.TIMEOUT.toMillis());
+        }
+        catch (final InterruptedException interrupted)
+        {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,98 @@
+package dev.podswitch.cli.api;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.podswitch.agent.api.ApiResponse;
+import dev.podswitch.agent.api.ControlApi;
+import dev.podswitch.agent.api.NodeView;
+import dev.podswitch.control.model.ClusterModel;
+import dev.podswitch.datastore.ClusterState;
+import dev.podswitch.datastore.Datastore;
+import dev.podswitch.datastore.DatastoreKeys;
+import dev.podswitch.datastore.DatastoreWriter;
+import dev.podswitch.datastore.EtcdEndpoints;
+import dev.podswitch.datastore.StateModels;
+import dev.podswitch.datastore.SubnetLease;
+
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code --etcd URL}: the control API answered in this process over the cluster's datastore — the
+ * same resources, checks and answers as an agent's, with no agent in between. Reads list the
+ * prefix once; writes are checked against that listing and committed to etcd, where every agent's
+ * watch picks them up.
+ */
+final class EtcdApi
+{
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private EtcdApi()
+    {
+    }
+
+    static ApiClient client(final String etcd, final String prefix) throws java.io.IOException
+    {
+        final EtcdEndpoints endpoints;
+        final DatastoreKeys keys;
+        try
+        {
+            endpoints = EtcdEndpoints.parse(etcd);
+            keys = new DatastoreKeys(prefix);
+        }
+        catch (final IllegalArgumentException invalid)
+        {
+            throw new java.io.IOException(invalid.getMessage(), invalid);
+        }
+        // The process ends with the command; the client's threads go with it.
+        final Datastore datastore = Datastore.connect(endpoints, keys);
+        final Datastore.Listing listing = datastore.list();
+        final ClusterState state = ClusterState.decode(keys, listing.revision(), listing.entries());
+        final ClusterModel model = StateModels.of(state, skipped -> System.err.println("podswitch: etcd: skipped " + skipped));
+        state.problems().forEach(problem -> System.err.println("podswitch: etcd: skipped " + problem));
+        final List<NodeView> nodes = new ArrayList<>();
+        for (final SubnetLease lease : state.nodes().values())
+        {
+            nodes.add(new NodeView(lease.node(), lease.subnet().toString(), lease.underlayText(), true, "SubnetLeaseHeld"));
+        }
+        final Map<String, Object> datastoreStatus = new LinkedHashMap<>();
+        datastoreStatus.put("etcd", endpoints.toString());
+        datastoreStatus.put("prefix", keys.prefix());
+        datastoreStatus.put("revision", state.revision());
+        datastoreStatus.put("config", state.config() == null ? null : state.config().toString());
+        datastoreStatus.put("skippedKeys", state.problems());
+        final ControlApi api = new ControlApi(model, new DatastoreWriter(datastore, model, DatastoreWriter.Settle.NONE),
+            List::of, () -> nodes, () -> new LinkedHashMap<>(Map.of("datastore", datastoreStatus)));
+        return ApiClient.inProcess("etcd at " + endpoints + " (" + keys.prefix() + ")", (method, path, body) ->
+        {
+            final int question = path.indexOf('?');
+            final ApiResponse response = api.handle(method, question < 0 ? path : path.substring(0, question),
+                query(question < 0 ? "" : path.substring(question + 1)), body);
+            final Map<String, Object> answer = JSON.convertValue(response.body(), new TypeReference<>()
+            {
+            });
+            return new ApiClient.Response(response.status(), answer == null ? Map.of() : answer);
+        });
+    }
+
+    private static Map<String, List<String>> query(final String text)
+    {
+        final Map<String, List<String>> query = new LinkedHashMap<>();
+        for (final String pair : text.split("&"))
+        {
+            if (pair.isEmpty())
+            {
+                continue;
+            }
+            final int equals = pair.indexOf('=');
+            final String name = URLDecoder.decode(equals < 0 ? pair : pair.substring(0, equals), StandardCharsets.UTF_8);
+            final String value = equals < 0 ? "" : URLDecoder.decode(pair.substring(equals + 1), StandardCharsets.UTF_8);
+            query.computeIfAbsent(name, ignored -> new ArrayList<>()).add(value);
+        }
+        return query;
+    }
+}
