@@ -59,11 +59,23 @@ public final class SubnetLeaser
      */
     public SubnetLease acquire(final Ipv4Cidr remembered) throws DatastoreException
     {
+        return acquire(remembered, false);
+    }
+
+    /**
+     * As {@link #acquire(Ipv4Cidr)}; with {@code onlyRemembered} (the node's pods hold IPs of that
+     * subnet) no other subnet will do, and the answer is an error naming who holds it rather than
+     * a subnet the pods' addresses are not in.
+     */
+    public SubnetLease acquire(final Ipv4Cidr remembered, final boolean onlyRemembered) throws DatastoreException
+    {
         final Datastore.Listing listing = datastore.list();
         final SubnetLease own = findOwn(listing);
-        if (own != null)
+        if (own != null && (!onlyRemembered || own.subnet().equals(remembered)))
         {
             held = own;
+            // Renewed at once: a node that was away for most of the TTL must not lose it right after coming back.
+            datastore.renewLease(own.leaseId());
             log.accept("subnet " + own.subnet() + " is still this node's (etcd lease " + Long.toHexString(own.leaseId()) + ")");
             return own;
         }
@@ -72,6 +84,15 @@ public final class SubnetLeaser
         {
             log.accept("subnet " + remembered + " claimed again (remembered in the state directory)");
             return held;
+        }
+        if (onlyRemembered)
+        {
+            datastore.revokeLease(lease);
+            final Datastore.Entry holder = remembered == null ? null : datastore.get(datastore.keys().subnet(remembered));
+            throw new DatastoreException("node " + node + " has pods with IPs of " + remembered + ", but etcd gives that "
+                + "subnet to " + (holder == null ? "nobody this node may take" : Records.utf8(holder.value()))
+                + "; not starting with other addresses under running pods. Wait for that lease to expire, or delete "
+                + "this node's pods (or its state directory) to start on a new subnet");
         }
         final String subnets = datastore.keys().prefix() + DatastoreKeys.SUBNETS;
         for (long index = 0; index < config.subnetCount(); index++)
@@ -155,9 +176,16 @@ public final class SubnetLeaser
             {
                 continue;
             }
-            if (lease == null || !lease.node().equals(node) || !fitsCluster(subnet) || entry.lease() == 0
-                || datastore.leaseTimeToLive(entry.lease()) <= 0)
+            if (lease == null || !lease.node().equals(node))
             {
+                continue;
+            }
+            final long secondsLeft = entry.lease() == 0 ? 0 : datastore.leaseTimeToLive(entry.lease());
+            if (!fitsCluster(subnet) || secondsLeft <= 0)
+            {
+                log.accept("subnet " + subnet + " names this node but is not taken back: "
+                    + (!fitsCluster(subnet) ? "it is not a subnet of " + config : "its etcd lease "
+                    + Long.toHexString(entry.lease()) + " has " + secondsLeft + " s left"));
                 continue;
             }
             final SubnetLease updated = new SubnetLease(subnet, node, underlayAddress,

@@ -10,6 +10,7 @@ import dev.podswitch.control.model.ModelSnapshot;
 import dev.podswitch.control.model.Namespace;
 import dev.podswitch.control.model.Pod;
 import dev.podswitch.control.model.StoredPolicy;
+import dev.podswitch.datastore.DatastoreException;
 import dev.podswitch.policy.validation.FieldError;
 
 import java.io.IOException;
@@ -81,6 +82,11 @@ public final class ControlApi
         catch (final ModelException refused)
         {
             return ApiResponse.error(ApiError.of(refused));
+        }
+        catch (final DatastoreException unreachable)
+        {
+            return ApiResponse.error(new ApiError(503, "ServiceUnavailable",
+                "the change could not be kept in etcd, so it was not applied: " + unreachable.getMessage()));
         }
         catch (final IOException notKept)
         {

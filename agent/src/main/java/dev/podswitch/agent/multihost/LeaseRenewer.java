@@ -44,7 +44,8 @@ final class LeaseRenewer implements AutoCloseable
 
     private void run()
     {
-        Duration wait = leaser.renewInterval();
+        // The first renewal comes at once: the lease may have been running down while the node was away.
+        Duration wait = Duration.ZERO;
         while (running)
         {
             try

@@ -166,8 +166,19 @@ public final class MultiHostNode implements AutoCloseable
         final Ipv4Cidr remembered = ipam.nodeSubnets().get(options.node());
         leaser = new SubnetLeaser(datastore, config, options.node(), options.underlayAddress(), options.leaseTtl(),
             network -> ClusterDataplane.macFor((int)network + 1), log);
-        final SubnetLease lease = leaser.acquire(remembered);
-        ipam.assignNodeSubnet(options.node(), lease.subnet());
+        // Pods that kept their IPs across a restart pin the node to the subnet those IPs are in.
+        final boolean pinned = remembered != null && ipam.allocations().stream()
+            .anyMatch(allocation -> allocation.node().equals(options.node()));
+        final SubnetLease lease = leaser.acquire(remembered, pinned);
+        try
+        {
+            ipam.assignNodeSubnet(options.node(), lease.subnet());
+        }
+        catch (final RuntimeException refused)
+        {
+            Closeables.closeQuietly(leaser::release, refused);
+            throw refused;
+        }
         final ClusterOptions clusterOptions = new ClusterOptions(config.clusterCidr(), config.nodePrefixLength(),
             List.of(options.node()), ClusterOptions.Underlay.UDP, config.vni(), ringSlots, 1, idle,
             Map.of(options.node(), options.underlayAddress()), Frame.OFFLOAD_CAPACITY);
