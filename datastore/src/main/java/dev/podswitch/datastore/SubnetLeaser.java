@@ -28,6 +28,8 @@ public final class SubnetLeaser
     private final LongUnaryOperator vtepMacForNetwork;
     private final Consumer<String> log;
     private volatile SubnetLease held;
+    /** Until when a pinned {@link #acquire} keeps asking for its subnet: a short TTL and a bit (an old lease runs out by then), at most a minute. */
+    private long pinnedUntil;
 
     public SubnetLeaser(final Datastore datastore, final ClusterConfig config, final String node, final int underlayAddress,
         final Duration ttl, final LongUnaryOperator vtepMacForNetwork, final Consumer<String> log)
@@ -84,6 +86,13 @@ public final class SubnetLeaser
         {
             log.accept("subnet " + remembered + " claimed again (remembered in the state directory)");
             return held;
+        }
+        if (onlyRemembered && System.nanoTime() < patienceEnds(onlyRemembered))
+        {
+            // The subnet may be on its way out (a lease of this node's last run expiring): ask again.
+            datastore.revokeLease(lease);
+            sleepBriefly();
+            return acquire(remembered, true);
         }
         if (onlyRemembered)
         {
@@ -180,17 +189,21 @@ public final class SubnetLeaser
             {
                 continue;
             }
-            final long secondsLeft = entry.lease() == 0 ? 0 : datastore.leaseTimeToLive(entry.lease());
-            if (!fitsCluster(subnet) || secondsLeft <= 0)
+            if (!fitsCluster(subnet))
             {
-                log.accept("subnet " + subnet + " names this node but is not taken back: "
-                    + (!fitsCluster(subnet) ? "it is not a subnet of " + config : "its etcd lease "
-                    + Long.toHexString(entry.lease()) + " has " + secondsLeft + " s left"));
+                log.accept("subnet " + subnet + " names this node but is not a subnet of " + config + "; not taken back");
                 continue;
             }
+            long leaseId = entry.lease() == 0 ? 0 : datastore.leaseTimeToLive(entry.lease()) > 0 ? entry.lease() : 0;
+            if (leaseId == 0)
+            {
+                // Its lease ran out but etcd has not removed the key yet (it does so lazily): the key is
+                // still this node's, so it is bound to a fresh lease — if nobody changed it meanwhile.
+                leaseId = datastore.grantLease(ttl);
+            }
             final SubnetLease updated = new SubnetLease(subnet, node, underlayAddress,
-                vtepMacForNetwork.applyAsLong(subnet.network()), entry.lease());
-            if (!updated.equals(lease) && !datastore.replace(entry.key(), Records.subnet(updated), entry.lease(),
+                vtepMacForNetwork.applyAsLong(subnet.network()), leaseId);
+            if (!updated.equals(lease) && !datastore.replace(entry.key(), Records.subnet(updated), leaseId,
                 entry.modRevision()))
             {
                 continue;
@@ -210,6 +223,28 @@ public final class SubnetLeaser
             return true;
         }
         return false;
+    }
+
+    private long patienceEnds(final boolean pinned)
+    {
+        if (pinnedUntil == 0)
+        {
+            pinnedUntil = System.nanoTime() + Duration.ofSeconds(Math.min(ttl.toSeconds() + 5, 60)).toNanos();
+        }
+        return pinned ? pinnedUntil : 0;
+    }
+
+    private static void sleepBriefly() throws DatastoreException
+    {
+        try
+        {
+            Thread.sleep(500);
+        }
+        catch (final InterruptedException interrupted)
+        {
+            Thread.currentThread().interrupt();
+            throw new DatastoreException("interrupted while waiting for a subnet", interrupted);
+        }
     }
 
     private boolean fitsCluster(final Ipv4Cidr subnet)
