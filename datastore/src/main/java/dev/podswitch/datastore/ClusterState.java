@@ -86,7 +86,14 @@ public record ClusterState(long revision, ClusterConfig config, Map<String, Subn
                 }
                 else if (tail.startsWith(DatastoreKeys.POLICIES))
                 {
-                    policies.put(tail.substring(DatastoreKeys.POLICIES.length()), Records.object(key, entry.value()));
+                    final String policyKey = tail.substring(DatastoreKeys.POLICIES.length());
+                    final Map<String, Object> manifest = Records.object(key, entry.value());
+                    final String named = Records.policyKey(manifest);
+                    if (!policyKey.equals(named))
+                    {
+                        throw new Records.Invalid(key, "the manifest names networkpolicy " + named + ", not the key's");
+                    }
+                    policies.put(policyKey, manifest);
                 }
             }
             catch (final Records.Invalid invalid)
@@ -95,6 +102,16 @@ public record ClusterState(long revision, ClusterConfig config, Map<String, Subn
             }
         }
         return new ClusterState(revision, config, nodes, pods, namespaces, policies, entries, problems);
+    }
+
+    /**
+     * Whether {@code pod} is one the cluster routes: its node holds a lease and its IP is in that
+     * node's subnet (a record claiming another node's address is a hand edit, never believed).
+     */
+    public boolean holdsAddress(final PodRecord pod)
+    {
+        final SubnetLease lease = nodes.get(pod.node());
+        return lease != null && lease.subnet().contains(pod.ip());
     }
 
     /** The node holding {@code subnet}, or null. */

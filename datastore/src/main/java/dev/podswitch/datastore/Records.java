@@ -65,6 +65,15 @@ public final class Records
         }
     }
 
+    /** {@code namespace/name} of a NetworkPolicy manifest (namespace {@code default} when it names none), as its key says it. */
+    public static String policyKey(final Map<String, Object> manifest)
+    {
+        final Object metadata = manifest.get("metadata");
+        final Map<?, ?> fields = metadata instanceof final Map<?, ?> map ? map : Map.of();
+        final Object namespace = fields.get("namespace");
+        return (namespace instanceof final String text && !text.isEmpty() ? text : "default") + "/" + fields.get("name");
+    }
+
     public static byte[] config(final ClusterConfig config)
     {
         final Map<String, Object> value = new LinkedHashMap<>();

@@ -16,6 +16,8 @@ import java.util.function.Consumer;
  */
 public final class StateModels
 {
+    static final String DEFAULT_NAMESPACE = "default";
+
     private StateModels()
     {
     }
@@ -26,9 +28,14 @@ public final class StateModels
         final ClusterModel model = new ClusterModel(table -> { });
         final List<ClusterChange> changes = new ArrayList<>();
         state.namespaces().forEach((name, labels) -> changes.add(new ClusterChange.PutNamespace(name, labels)));
+        if (!state.namespaces().containsKey(DEFAULT_NAMESPACE))
+        {
+            // Every agent has it, as every Kubernetes cluster does; a client of the datastore should too.
+            changes.add(new ClusterChange.PutNamespace(DEFAULT_NAMESPACE, java.util.Map.of()));
+        }
         for (final PodRecord pod : state.pods().values())
         {
-            if (state.nodes().containsKey(pod.node()))
+            if (state.holdsAddress(pod))
             {
                 changes.add(new ClusterChange.AddPod(new Pod(pod.namespace(), pod.name(), pod.node(), pod.ip(), pod.labels(),
                     List.of(), null)));

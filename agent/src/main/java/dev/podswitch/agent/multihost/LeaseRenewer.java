@@ -36,6 +36,12 @@ final class LeaseRenewer implements AutoCloseable
         return this;
     }
 
+    /** Renews now rather than at the next interval (the watch saw this node's subnet key gone). */
+    void nudge()
+    {
+        thread.interrupt();
+    }
+
     /** Why the last renewal failed, or null when it succeeded. */
     String lastFailure()
     {
@@ -59,9 +65,13 @@ final class LeaseRenewer implements AutoCloseable
                 lastFailure = null;
                 wait = leaser.renewInterval();
             }
-            catch (final InterruptedException stop)
+            catch (final InterruptedException nudgedOrStopped)
             {
-                return;
+                if (!running)
+                {
+                    return;
+                }
+                wait = Duration.ZERO;
             }
             catch (final DatastoreException failed)
             {

@@ -213,10 +213,11 @@ public final class MultiHostNode implements AutoCloseable
     public void startSync(final ClusterModel model, final ClusterDataplane dataplane, final Driver driver)
         throws DatastoreException
     {
-        reconciler = new RemoteReconciler(options.node(), model, dataplane, driver, log);
+        renewer = new LeaseRenewer(leaser, log);
+        reconciler = new RemoteReconciler(options.node(), model, dataplane, driver, log, renewer::nudge);
         watcher = new DatastoreWatcher(datastore, reconciler, log).start();
         publisher = new LocalPodPublisher(datastore, options.node(), model, leaser, reconciler::last, watcher, log).start();
-        renewer = new LeaseRenewer(leaser, log).start();
+        renewer.start();
     }
 
     /** Client writes: checked against this host's model, kept in etcd, applied here before the answer. */

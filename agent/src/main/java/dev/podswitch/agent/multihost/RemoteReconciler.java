@@ -42,10 +42,16 @@ final class RemoteReconciler implements DatastoreWatcher.Listener
     private final Consumer<String> log;
     private volatile ClusterState last;
     private volatile long refused;
+    /** Refusals logged for the last state: the same refusal is logged once, not at every state. */
+    private java.util.Set<String> refusedBefore = java.util.Set.of();
+    private java.util.Set<String> refusedNow = new java.util.HashSet<>();
+    private final Runnable ownLeaseMissing;
 
-    RemoteReconciler(final String localNode, final ClusterModel model, final ClusterDataplane dataplane, final MultiHostNode.Driver driver,
-        final Consumer<String> log)
+    /** @param ownLeaseMissing told when the datastore no longer holds this node's subnet (etcd lost it). */
+    RemoteReconciler(final String localNode, final ClusterModel model, final ClusterDataplane dataplane,
+        final MultiHostNode.Driver driver, final Consumer<String> log, final Runnable ownLeaseMissing)
     {
+        this.ownLeaseMissing = ownLeaseMissing;
         this.localNode = localNode;
         this.model = model;
         this.dataplane = dataplane;
@@ -75,7 +81,13 @@ final class RemoteReconciler implements DatastoreWatcher.Listener
         }
         driver.run(() -> routeNodes(state));
         applyAll(changes(state, model.snapshot()));
+        refusedBefore = refusedNow;
+        refusedNow = new java.util.HashSet<>();
         last = state;
+        if (!state.nodes().containsKey(localNode))
+        {
+            ownLeaseMissing.run();
+        }
     }
 
     /** Every other node's subnet routed to its underlay address; nodes gone from the datastore unrouted. */
@@ -104,8 +116,13 @@ final class RemoteReconciler implements DatastoreWatcher.Listener
             }
             catch (final IllegalArgumentException clash)
             {
-                refused++;
-                log.accept("node " + lease.node() + " not routed: " + clash.getMessage());
+                final String why = "node " + lease.node() + " not routed: " + clash.getMessage();
+                refusedNow.add(why);
+                if (!refusedBefore.contains(why))
+                {
+                    refused++;
+                    log.accept(why);
+                }
             }
         }
     }
@@ -148,7 +165,7 @@ final class RemoteReconciler implements DatastoreWatcher.Listener
         {
             final PodRecord record = state.pods().get(pod.key());
             final boolean remote = !Objects.equals(pod.node(), localNode) && pod.attachment() == null;
-            if (remote && (record == null || !sameAddress(pod, record) || !state.nodes().containsKey(pod.node())))
+            if (remote && (record == null || !sameAddress(pod, record) || !state.holdsAddress(record)))
             {
                 changes.add(new ClusterChange.RemovePod(pod.key()));
             }
@@ -159,7 +176,7 @@ final class RemoteReconciler implements DatastoreWatcher.Listener
             final boolean local = record.node().equals(localNode);
             if (have == null || (!local && !sameAddress(have, record)))
             {
-                if (!local && state.nodes().containsKey(record.node()))
+                if (!local && state.holdsAddress(record))
                 {
                     changes.add(new ClusterChange.AddPod(new Pod(record.namespace(), record.name(), record.node(), record.ip(),
                         record.labels(), List.of(), null)));
@@ -216,8 +233,13 @@ final class RemoteReconciler implements DatastoreWatcher.Listener
             }
             catch (final ModelException refusedChange)
             {
-                refused++;
-                log.accept("etcd: " + change.describe() + " refused: " + refusedChange.getMessage());
+                final String why = change.describe() + " refused: " + refusedChange.getMessage();
+                refusedNow.add(why);
+                if (!refusedBefore.contains(why))
+                {
+                    refused++;
+                    log.accept("etcd: " + why);
+                }
             }
             catch (final IOException notKept)
             {

@@ -63,7 +63,13 @@ final class EtcdApi
         datastoreStatus.put("etcd", endpoints.toString());
         datastoreStatus.put("prefix", keys.prefix());
         datastoreStatus.put("revision", state.revision());
-        datastoreStatus.put("config", state.config() == null ? null : state.config().toString());
+        if (state.config() != null)
+        {
+            // The same fields an agent's status gives.
+            datastoreStatus.put("clusterCIDR", state.config().clusterCidr().toString());
+            datastoreStatus.put("nodePrefixLength", state.config().nodePrefixLength());
+            datastoreStatus.put("vni", state.config().vni());
+        }
         datastoreStatus.put("skippedKeys", state.problems());
         final ControlApi api = new ControlApi(model, new DatastoreWriter(datastore, model, DatastoreWriter.Settle.NONE),
             List::of, () -> nodes, () -> new LinkedHashMap<>(Map.of("datastore", datastoreStatus)));
