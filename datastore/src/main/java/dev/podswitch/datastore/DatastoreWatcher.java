@@ -8,6 +8,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.LongConsumer;
 
 /**
  * Keeps a mirror of everything under the prefix and hands each new {@link ClusterState} to a
@@ -53,6 +54,8 @@ public final class DatastoreWatcher implements AutoCloseable
     private volatile long relists;
     private AutoCloseable watch;
     private long revision;
+    /** Test hook: runs between each listing and the watch that continues it (a test compacts etcd there). */
+    private volatile LongConsumer beforeWatch = listedRevision -> { };
 
     public DatastoreWatcher(final Datastore datastore, final Listener listener, final Consumer<String> log)
     {
@@ -67,6 +70,17 @@ public final class DatastoreWatcher implements AutoCloseable
     {
         relist(datastore.list());
         thread.start();
+        return this;
+    }
+
+    /**
+     * Package-private test hook: {@code hook} is given each listing's revision just before the watch
+     * from the next revision is opened, so a test can write and compact there and make that watch
+     * ask for a compacted revision deterministically. Set it before {@link #start()}.
+     */
+    DatastoreWatcher beforeWatch(final LongConsumer hook)
+    {
+        this.beforeWatch = hook;
         return this;
     }
 
@@ -200,6 +214,7 @@ public final class DatastoreWatcher implements AutoCloseable
         mirror.putAll(listing.entries());
         revision = listing.revision();
         deliver();
+        beforeWatch.accept(listing.revision());
         watch = datastore.watch(listing.revision() + 1, new Datastore.WatchListener()
         {
             @Override
