@@ -156,7 +156,7 @@ public final class SubnetLeaser
                 continue;
             }
             if (lease == null || !lease.node().equals(node) || !fitsCluster(subnet) || entry.lease() == 0
-                || datastore.leaseTimeToLive(entry.lease()) <= 0)
+                || datastore.leaseTimeToLive(entry.lease()) < 0)
             {
                 continue;
             }
