@@ -221,11 +221,15 @@ public final class Datastore implements AutoCloseable
         return Math.max(0, response.getTTL());
     }
 
-    /** The seconds {@code lease} has left, or 0 when it expired. */
+    /**
+     * The whole seconds {@code lease} has left, or -1 when etcd no longer has it (it expired or was
+     * revoked). etcd truncates: a live lease in its last second, and a 1 s lease all its life, has 0.
+     */
     public long leaseTimeToLive(final long lease) throws DatastoreException
     {
-        return Math.max(0, await("ask lease " + Long.toHexString(lease),
-            client.getLeaseClient().timeToLive(lease, LeaseOption.DEFAULT)).getTTL());
+        final long ttl = await("ask lease " + Long.toHexString(lease),
+            client.getLeaseClient().timeToLive(lease, LeaseOption.DEFAULT)).getTTL();
+        return ttl < 0 ? -1 : ttl;
     }
 
     public void revokeLease(final long lease) throws DatastoreException

@@ -8,6 +8,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.LongConsumer;
 
 /**
  * Keeps a mirror of everything under the prefix and hands each new {@link ClusterState} to a
@@ -53,6 +54,10 @@ public final class DatastoreWatcher implements AutoCloseable
     private volatile long relists;
     private AutoCloseable watch;
     private long revision;
+    /** The revision of the last listing: events at or below it are already in the mirror. */
+    private long listedAt;
+    /** Test hook: runs between each listing and the watch that continues it (a test compacts etcd there). */
+    private volatile LongConsumer beforeWatch = listedRevision -> { };
 
     public DatastoreWatcher(final Datastore datastore, final Listener listener, final Consumer<String> log)
     {
@@ -67,6 +72,17 @@ public final class DatastoreWatcher implements AutoCloseable
     {
         relist(datastore.list());
         thread.start();
+        return this;
+    }
+
+    /**
+     * Package-private test hook: {@code hook} is given each listing's revision just before the watch
+     * from the next revision is opened, so a test can write and compact there and make that watch
+     * ask for a compacted revision deterministically. Set it before {@link #start()}.
+     */
+    DatastoreWatcher beforeWatch(final LongConsumer hook)
+    {
+        this.beforeWatch = hook;
         return this;
     }
 
@@ -155,6 +171,12 @@ public final class DatastoreWatcher implements AutoCloseable
     {
         for (final Datastore.Event event : events.events())
         {
+            if (event.entry().modRevision() <= listedAt)
+            {
+                // From a watch closed at the last relist, already in the listing: applying it again
+                // could bring back a key the listing no longer has.
+                continue;
+            }
             if (event.put())
             {
                 mirror.put(event.entry().key(), event.entry());
@@ -199,7 +221,9 @@ public final class DatastoreWatcher implements AutoCloseable
         mirror.clear();
         mirror.putAll(listing.entries());
         revision = listing.revision();
+        listedAt = listing.revision();
         deliver();
+        beforeWatch.accept(listing.revision());
         watch = datastore.watch(listing.revision() + 1, new Datastore.WatchListener()
         {
             @Override

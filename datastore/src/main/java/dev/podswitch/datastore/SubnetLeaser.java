@@ -132,6 +132,10 @@ public final class SubnetLeaser
     public SubnetLease renew() throws DatastoreException
     {
         final SubnetLease current = held;
+        if (current == null)
+        {
+            throw new IllegalStateException("renew() before acquire(): there is no lease to renew");
+        }
         if (datastore.renewLease(current.leaseId()) > 0)
         {
             return current;
@@ -194,7 +198,7 @@ public final class SubnetLeaser
                 log.accept("subnet " + subnet + " names this node but is not a subnet of " + config + "; not taken back");
                 continue;
             }
-            long leaseId = entry.lease() == 0 ? 0 : datastore.leaseTimeToLive(entry.lease()) > 0 ? entry.lease() : 0;
+            long leaseId = entry.lease() == 0 ? 0 : datastore.leaseTimeToLive(entry.lease()) >= 0 ? entry.lease() : 0;
             if (leaseId == 0)
             {
                 // Its lease ran out but etcd has not removed the key yet (it does so lazily): the key is
