@@ -121,7 +121,11 @@ public final class MultiHostNode implements AutoCloseable
         }
     }
 
-    /** The MTU of the interface that holds the underlay address; refused when no interface of this host does. */
+    /**
+     * The MTU of the interface that holds the underlay address.
+     *
+     * @throws IllegalArgumentException when no interface of this host holds it (a wrong flag).
+     */
     static int underlayMtu(final int underlayAddress) throws IOException
     {
         final InetAddress wanted = InetAddress.getByAddress(new byte[] {(byte)(underlayAddress >>> 24),
@@ -140,8 +144,8 @@ public final class MultiHostNode implements AutoCloseable
         {
             throw new IOException("cannot list this host's interfaces: " + unreadable.getMessage(), unreadable);
         }
-        throw new IOException("--underlay-address " + Ipv4.format(underlayAddress) + " is not an address of this host "
-            + "(its VXLAN socket binds there); give the address of the interface that reaches the other hosts");
+        throw new IllegalArgumentException("--underlay-address " + Ipv4.format(underlayAddress) + " is not an address of "
+            + "this host (its VXLAN socket binds there); give the address of the interface that reaches the other hosts");
     }
 
     /** A pod's MTU: the underlay's, less what VXLAN adds. */

@@ -38,7 +38,7 @@ public final class ApiCommandSupport
         {
             if (socket != null)
             {
-                throw new IOException("--socket and --etcd name two different places; give one");
+                throw new InvalidTarget("--socket and --etcd name two different places; give one", null);
             }
             return EtcdApi.client(etcd, etcdPrefix);
         }
@@ -53,9 +53,18 @@ public final class ApiCommandSupport
             : EXIT_FAILED;
     }
 
+    /** A place to talk to that is not one (a malformed --etcd URL): invalid input, not an unreachable daemon. */
+    public static final class InvalidTarget extends IOException
+    {
+        public InvalidTarget(final String message, final Throwable cause)
+        {
+            super(message, cause);
+        }
+    }
+
     public static int unreachable(final IOException unreachable, final PrintStream err)
     {
         err.println("podswitch: " + unreachable.getMessage());
-        return EXIT_FAILED;
+        return unreachable instanceof InvalidTarget ? EXIT_INVALID : EXIT_FAILED;
     }
 }

@@ -46,7 +46,7 @@ final class EtcdApi
         }
         catch (final IllegalArgumentException invalid)
         {
-            throw new java.io.IOException(invalid.getMessage(), invalid);
+            throw new ApiCommandSupport.InvalidTarget(invalid.getMessage(), invalid);
         }
         // The process ends with the command; the client's threads go with it.
         final Datastore datastore = Datastore.connect(endpoints, keys);
