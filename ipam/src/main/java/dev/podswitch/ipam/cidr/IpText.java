@@ -146,11 +146,31 @@ public final class IpText
         {
             return null;
         }
+        if (hasHugePrefixLength(text))
+        {
+            return null;
+        }
         return new IPAddressString(text, rules).getAddress();
+    }
+
+    /**
+     * Whether the text after a {@code /} is a run of digits too long for any prefix length. IPAddress
+     * 5.6.2 overflows on such a run (an index of -477218589 from {@code 1.2.3.4/99999999999}) and
+     * throws instead of refusing it; no address family has a prefix length of more than 3 digits,
+     * and leading zeros beyond 8 say nothing a valid CIDR needs.
+     */
+    private static boolean hasHugePrefixLength(final String text)
+    {
+        final int slash = text.lastIndexOf('/');
+        return slash >= 0 && text.length() - slash - 1 > 9;
     }
 
     private static String libraryReason(final String text, final IPAddressStringParameters rules)
     {
+        if (hasHugePrefixLength(text))
+        {
+            return "prefix length out of range";
+        }
         try
         {
             new IPAddressString(text, rules).validate();

@@ -210,4 +210,38 @@ class IpTextTest
         assertEquals("invalid CIDR 'fd00::/8': an IPv6 network, where podswitch takes IPv4 only",
             assertThrows(CidrFormatException.class, () -> Ipv4Cidr.parse("fd00::/8")).getMessage());
     }
+
+    /** Found by ControlApiFuzzTest: IPAddress overflowed on a long prefix length and threw instead of refusing. */
+    @Test
+    void shouldRefuseAPrefixLengthOfAnyNumberOfDigitsWithoutThrowingAnythingElse()
+    {
+        for (int digits = 1; digits <= 40; digits++)
+        {
+            for (final char digit : new char[] {'0', '1', '4', '9'})
+            {
+                final String prefix = String.valueOf(digit).repeat(digits);
+                for (final String text : new String[] {"1.2.3.4/" + prefix, "fd00::/" + prefix, "10.0.0.0/" + prefix})
+                {
+                    IpText.legacy(text);
+                    try
+                    {
+                        IpText.cidr(text);
+                    }
+                    catch (final CidrFormatException refused)
+                    {
+                        // Refused with a reason: what a bad CIDR should get.
+                    }
+                    try
+                    {
+                        IpText.network(text);
+                    }
+                    catch (final CidrFormatException refused)
+                    {
+                        // As above.
+                    }
+                }
+            }
+        }
+        org.junit.jupiter.api.Assertions.assertNull(IpText.legacy("1.2.3.4/99999999999"));
+    }
 }
