@@ -19,27 +19,26 @@ final class LeaseRenewer implements AutoCloseable
 
     private final SubnetLeaser leaser;
     private final Consumer<String> log;
-    private final Thread thread;
-    private volatile boolean running = true;
+    private final BackgroundLoop loop;
     private volatile String lastFailure;
 
     LeaseRenewer(final SubnetLeaser leaser, final Consumer<String> log)
     {
         this.leaser = leaser;
         this.log = log;
-        this.thread = Thread.ofPlatform().daemon().name("podswitch-subnet-lease").unstarted(this::run);
+        this.loop = new BackgroundLoop("podswitch-subnet-lease", this::run);
     }
 
     LeaseRenewer start()
     {
-        thread.start();
+        loop.start();
         return this;
     }
 
     /** Renews now rather than at the next interval (the watch saw this node's subnet key gone). */
     void nudge()
     {
-        thread.interrupt();
+        loop.interrupt();
     }
 
     /** Why the last renewal failed, or null when it succeeded. */
@@ -52,11 +51,10 @@ final class LeaseRenewer implements AutoCloseable
     {
         // The first renewal comes at once: the lease may have been running down while the node was away.
         Duration wait = Duration.ZERO;
-        while (running)
+        while (loop.sleep(wait.toMillis()))
         {
             try
             {
-                Thread.sleep(wait.toMillis());
                 leaser.renew();
                 if (lastFailure != null)
                 {
@@ -65,16 +63,14 @@ final class LeaseRenewer implements AutoCloseable
                 lastFailure = null;
                 wait = leaser.renewInterval();
             }
-            catch (final InterruptedException nudgedOrStopped)
-            {
-                if (!running)
-                {
-                    return;
-                }
-                wait = Duration.ZERO;
-            }
             catch (final DatastoreException failed)
             {
+                if (Thread.interrupted())
+                {
+                    // A nudge cut the renewal short: renew again at once.
+                    wait = Duration.ZERO;
+                    continue;
+                }
                 if (!Objects.equals(lastFailure, failed.getMessage()))
                 {
                     log.accept("subnet lease not renewed: " + failed.getMessage() + "; retrying");
@@ -94,15 +90,6 @@ final class LeaseRenewer implements AutoCloseable
     @Override
     public void close()
     {
-        running = false;
-        thread.interrupt();
-        try
-        {
-            thread.join(Datastore.TIMEOUT.toMillis());
-        }
-        catch (final InterruptedException interrupted)
-        {
-            Thread.currentThread().interrupt();
-        }
+        loop.close();
     }
 }

@@ -41,8 +41,7 @@ final class LocalPodPublisher implements AutoCloseable
     private final Supplier<ClusterState> datastoreState;
     private final DatastoreWatcher watcher;
     private final Consumer<String> log;
-    private final Thread thread;
-    private volatile boolean running = true;
+    private final BackgroundLoop loop;
     private volatile long writes;
     private volatile String lastFailure;
 
@@ -56,12 +55,12 @@ final class LocalPodPublisher implements AutoCloseable
         this.datastoreState = datastoreState;
         this.watcher = watcher;
         this.log = log;
-        this.thread = Thread.ofPlatform().daemon().name("podswitch-etcd-pods").unstarted(this::run);
+        this.loop = new BackgroundLoop("podswitch-etcd-pods", this::run);
     }
 
     LocalPodPublisher start()
     {
-        thread.start();
+        loop.start();
         return this;
     }
 
@@ -72,7 +71,7 @@ final class LocalPodPublisher implements AutoCloseable
 
     private void run()
     {
-        while (running)
+        while (loop.running())
         {
             try
             {
@@ -84,7 +83,7 @@ final class LocalPodPublisher implements AutoCloseable
                 }
                 else
                 {
-                    Thread.sleep(PERIOD.toMillis());
+                    loop.sleep(PERIOD.toMillis());
                 }
                 lastFailure = null;
             }
@@ -99,12 +98,12 @@ final class LocalPodPublisher implements AutoCloseable
                     log.accept("pods not written to etcd yet: " + unreachable.getMessage() + "; retrying");
                     lastFailure = unreachable.getMessage();
                 }
-                sleepQuietly();
+                loop.sleep(RETRY.toMillis());
             }
             catch (final RuntimeException unexpected)
             {
                 log.accept("pods not written to etcd: " + unexpected + "; retrying");
-                sleepQuietly();
+                loop.sleep(RETRY.toMillis());
             }
         }
     }
@@ -171,31 +170,10 @@ final class LocalPodPublisher implements AutoCloseable
         return revision;
     }
 
-    private void sleepQuietly()
-    {
-        try
-        {
-            Thread.sleep(RETRY.toMillis());
-        }
-        catch (final InterruptedException stop)
-        {
-            Thread.currentThread().interrupt();
-            running = false;
-        }
-    }
 
     @Override
     public void close()
     {
-        running = false;
-        thread.interrupt();
-        try
-        {
-            thread.join(Datastore.TIMEOUT.toMillis());
-        }
-        catch (final InterruptedException interrupted)
-        {
-            Thread.currentThread().interrupt();
-        }
+        loop.close();
     }
 }
