@@ -25,7 +25,11 @@ public final class DatastoreWatcher implements AutoCloseable
     @FunctionalInterface
     public interface Listener
     {
-        void onState(ClusterState state);
+        /**
+         * @return whether the state is in force now; false (it could not be kept, say) has the same
+         *         state handed over again a second later, and its revision is not counted as applied.
+         */
+        boolean onState(ClusterState state);
     }
 
     private sealed interface Signal
@@ -54,6 +58,8 @@ public final class DatastoreWatcher implements AutoCloseable
     private volatile long relists;
     private AutoCloseable watch;
     private long revision;
+    /** The last state handed over was not put in force: hand it over again. */
+    private boolean unapplied;
     /** The revision of the last listing: events at or below it are already in the mirror. */
     private long listedAt;
     /** Test hook: runs between each listing and the watch that continues it (a test compacts etcd there). */
@@ -126,6 +132,10 @@ public final class DatastoreWatcher implements AutoCloseable
                 final Signal first = signals.poll(1, TimeUnit.SECONDS);
                 if (first == null)
                 {
+                    if (unapplied)
+                    {
+                        deliver();
+                    }
                     continue;
                 }
                 boolean ended = false;
@@ -243,7 +253,11 @@ public final class DatastoreWatcher implements AutoCloseable
     private void deliver()
     {
         final ClusterState state = ClusterState.decode(datastore.keys(), revision, mirror);
-        listener.onState(state);
+        unapplied = !listener.onState(state);
+        if (unapplied)
+        {
+            return;
+        }
         synchronized (applied)
         {
             appliedRevision = Math.max(appliedRevision, revision);

@@ -13,9 +13,10 @@ final class WatchedStates implements DatastoreWatcher.Listener
     private final List<ClusterState> states = new CopyOnWriteArrayList<>();
 
     @Override
-    public void onState(final ClusterState state)
+    public boolean onState(final ClusterState state)
     {
         states.add(state);
+        return true;
     }
 
     int count()

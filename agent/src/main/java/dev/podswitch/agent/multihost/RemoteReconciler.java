@@ -72,7 +72,7 @@ final class RemoteReconciler implements DatastoreWatcher.Listener
     }
 
     @Override
-    public void onState(final ClusterState state)
+    public boolean onState(final ClusterState state)
     {
         final ClusterState previous = last;
         if (previous == null || !previous.problems().equals(state.problems()))
@@ -80,7 +80,7 @@ final class RemoteReconciler implements DatastoreWatcher.Listener
             state.problems().forEach(problem -> log.accept("etcd: skipped " + problem));
         }
         driver.run(() -> routeNodes(state));
-        applyAll(changes(state, model.snapshot()));
+        final boolean kept = applyAll(changes(state, model.snapshot()));
         refusedBefore = refusedNow;
         refusedNow = new java.util.HashSet<>();
         last = state;
@@ -88,6 +88,7 @@ final class RemoteReconciler implements DatastoreWatcher.Listener
         {
             ownLeaseMissing.run();
         }
+        return kept;
     }
 
     /** Every other node's subnet routed to its underlay address; nodes gone from the datastore unrouted. */
@@ -203,17 +204,21 @@ final class RemoteReconciler implements DatastoreWatcher.Listener
         return pod.ip() == record.ip() && Objects.equals(pod.node(), record.node());
     }
 
-    /** All at once when the model takes them; else one by one, skipping (and logging) what it refuses. */
-    private void applyAll(final List<ClusterChange> changes)
+    /**
+     * All at once when the model takes them; else one by one, skipping (and logging) what it refuses.
+     *
+     * @return false when a change could not be kept (the state directory failed): the state is not in force.
+     */
+    private boolean applyAll(final List<ClusterChange> changes)
     {
         if (changes.isEmpty())
         {
-            return;
+            return true;
         }
         try
         {
             model.apply(changes);
-            return;
+            return true;
         }
         catch (final ModelException refusedOne)
         {
@@ -222,9 +227,10 @@ final class RemoteReconciler implements DatastoreWatcher.Listener
         catch (final IOException notKept)
         {
             log.accept("etcd: " + changes.size() + " change(s) not applied, the state directory could not keep them: "
-                + notKept.getMessage() + "; retried at the next change");
-            return;
+                + notKept.getMessage() + "; retrying");
+            return false;
         }
+        boolean kept = true;
         for (final ClusterChange change : changes)
         {
             try
@@ -244,7 +250,9 @@ final class RemoteReconciler implements DatastoreWatcher.Listener
             catch (final IOException notKept)
             {
                 log.accept("etcd: " + change.describe() + " not kept: " + notKept.getMessage());
+                kept = false;
             }
         }
+        return kept;
     }
 }
