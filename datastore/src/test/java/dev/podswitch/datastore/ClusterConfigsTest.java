@@ -1,12 +1,8 @@
 package dev.podswitch.datastore;
 
 import dev.podswitch.ipam.cidr.Ipv4Cidr;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInfo;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -31,39 +27,13 @@ class ClusterConfigsTest
 {
     private static final Ipv4Cidr CIDR = Ipv4Cidr.parse("10.10.0.0/16");
 
-    private static EtcdServer etcd;
-    private Datastore datastore;
-
-    @BeforeAll
-    static void startEtcd() throws Exception
-    {
-        etcd = EtcdServer.start();
-    }
-
-    @AfterAll
-    static void stopEtcd()
-    {
-        if (etcd != null)
-        {
-            etcd.close();
-        }
-    }
-
-    @BeforeEach
-    void connect(final TestInfo test)
-    {
-        datastore = etcd.connect("/" + test.getTestMethod().orElseThrow().getName() + "/");
-    }
-
-    @AfterEach
-    void disconnect()
-    {
-        datastore.close();
-    }
+    @RegisterExtension
+    static final EtcdPerClass ETCD = new EtcdPerClass();
 
     @Test
     void shouldWriteTheFirstAgentsConfigWithDefaultsForWhatItLeftOut() throws Exception
     {
+        final Datastore datastore = ETCD.datastore();
         final ClusterConfig agreed = ClusterConfigs.agree(datastore, new ClusterConfigs.Wanted(CIDR, null, 42));
 
         assertEquals(new ClusterConfig(CIDR, ClusterConfigs.DEFAULT.nodePrefixLength(), 42), agreed);
@@ -75,12 +45,14 @@ class ClusterConfigsTest
     @Test
     void shouldWriteTheDefaultsForAnAgentWithNoFlags() throws Exception
     {
+        final Datastore datastore = ETCD.datastore();
         assertEquals(ClusterConfigs.DEFAULT, ClusterConfigs.agree(datastore, ClusterConfigs.Wanted.ANY));
     }
 
     @Test
     void shouldGiveLaterAgentsTheClusterAlreadyInEtcd() throws Exception
     {
+        final Datastore datastore = ETCD.datastore();
         final ClusterConfig first = ClusterConfigs.agree(datastore, new ClusterConfigs.Wanted(CIDR, 26, 42));
 
         assertEquals(first, ClusterConfigs.agree(datastore, ClusterConfigs.Wanted.ANY), "no flags: whatever the cluster has");
@@ -91,6 +63,7 @@ class ClusterConfigsTest
     @Test
     void shouldRefuseADisagreeingClusterCidrNamingTheFlagAndTheClustersValue() throws Exception
     {
+        final Datastore datastore = ETCD.datastore();
         ClusterConfigs.agree(datastore, new ClusterConfigs.Wanted(CIDR, null, 42));
         final byte[] before = datastore.get(datastore.keys().config()).value();
 
@@ -106,6 +79,7 @@ class ClusterConfigsTest
     @Test
     void shouldRefuseADisagreeingVniNamingTheFlagAndTheClustersValue() throws Exception
     {
+        final Datastore datastore = ETCD.datastore();
         ClusterConfigs.agree(datastore, new ClusterConfigs.Wanted(CIDR, null, 42));
 
         final DatastoreException refused = assertThrows(DatastoreException.class,
@@ -118,6 +92,7 @@ class ClusterConfigsTest
     @Test
     void shouldRefuseADisagreeingNodePrefixLength() throws Exception
     {
+        final Datastore datastore = ETCD.datastore();
         ClusterConfigs.agree(datastore, ClusterConfigs.Wanted.ANY);
 
         final DatastoreException refused = assertThrows(DatastoreException.class,
@@ -130,6 +105,7 @@ class ClusterConfigsTest
     @Test
     void shouldRefuseAConfigThatIsNotJson() throws Exception
     {
+        final Datastore datastore = ETCD.datastore();
         datastore.put(datastore.keys().config(), "clusterCIDR=10.0.0.0/8".getBytes(StandardCharsets.UTF_8), 0);
 
         final DatastoreException refused = assertThrows(DatastoreException.class,
@@ -143,6 +119,7 @@ class ClusterConfigsTest
     @Test
     void shouldRefuseAConfigOfTheWrongShape() throws Exception
     {
+        final Datastore datastore = ETCD.datastore();
         // Valid JSON, but a VNI no cluster may have: unreadable too, never a config the agent half-uses.
         datastore.put(datastore.keys().config(),
             "{\"clusterCIDR\":\"10.244.0.0/16\",\"nodePrefixLength\":24,\"vni\":0}".getBytes(StandardCharsets.UTF_8), 0);
@@ -157,6 +134,7 @@ class ClusterConfigsTest
     @Test
     void shouldLetExactlyOneOfSeveralRacingFirstAgentsWriteTheConfig() throws Exception
     {
+        final Datastore datastore = ETCD.datastore();
         final int agents = 5;
         final ExecutorService threads = Executors.newFixedThreadPool(agents);
         final List<Datastore> clients = new ArrayList<>();
@@ -166,7 +144,7 @@ class ClusterConfigsTest
             final List<Future<Object>> results = new ArrayList<>();
             for (int vni = 1; vni <= agents; vni++)
             {
-                final Datastore client = etcd.connect(datastore.keys().prefix());
+                final Datastore client = ETCD.server().connect(datastore.keys().prefix());
                 clients.add(client);
                 client.list();
                 final ClusterConfigs.Wanted wanted = new ClusterConfigs.Wanted(null, null, vni);

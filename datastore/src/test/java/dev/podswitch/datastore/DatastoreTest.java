@@ -1,11 +1,7 @@
 package dev.podswitch.datastore;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInfo;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -25,39 +21,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class DatastoreTest
 {
-    private static EtcdServer etcd;
-    private Datastore datastore;
-
-    @BeforeAll
-    static void startEtcd() throws Exception
-    {
-        etcd = EtcdServer.start();
-    }
-
-    @AfterAll
-    static void stopEtcd()
-    {
-        if (etcd != null)
-        {
-            etcd.close();
-        }
-    }
-
-    @BeforeEach
-    void connect(final TestInfo test)
-    {
-        datastore = etcd.connect("/" + test.getTestMethod().orElseThrow().getName() + "/");
-    }
-
-    @AfterEach
-    void disconnect()
-    {
-        datastore.close();
-    }
+    @RegisterExtension
+    static final EtcdPerClass ETCD = new EtcdPerClass();
 
     @Test
     void shouldCreateAKeyOnlyIfItIsAbsent() throws Exception
     {
+        final Datastore datastore = ETCD.datastore();
         final String key = datastore.keys().prefix() + "k";
 
         assertTrue(datastore.create(key, bytes("first"), 0));
@@ -69,6 +39,7 @@ class DatastoreTest
     @Test
     void shouldReplaceOnlyAtTheRevisionRead() throws Exception
     {
+        final Datastore datastore = ETCD.datastore();
         final String key = datastore.keys().prefix() + "k";
         final long created = datastore.put(key, bytes("v1"), 0);
         assertEquals(created, datastore.get(key).modRevision());
@@ -83,6 +54,7 @@ class DatastoreTest
     @Test
     void shouldCommitAllWritesOrNone() throws Exception
     {
+        final Datastore datastore = ETCD.datastore();
         final String guarded = datastore.keys().prefix() + "guarded";
         final String other = datastore.keys().prefix() + "other";
         final long read = datastore.put(guarded, bytes("v1"), 0);
@@ -103,6 +75,7 @@ class DatastoreTest
     @Test
     void shouldTellALiveLeaseInItsLastSecondFromAForgottenOne() throws Exception
     {
+        final Datastore datastore = ETCD.datastore();
         final long lease = datastore.grantLease(Leasers.LONG_TTL);
         assertTrue(datastore.leaseTimeToLive(lease) > 0);
         final long oneSecond = datastore.grantLease(Duration.ofSeconds(1));
@@ -126,6 +99,7 @@ class DatastoreTest
     @Test
     void shouldFailWithTheEndpointsWhenEtcdIsUnreachable() throws Exception
     {
+        final Datastore datastore = ETCD.datastore();
         // A port nothing listens on: the call gives up within Datastore.TIMEOUT instead of hanging.
         final EtcdEndpoints nowhere = EtcdEndpoints.parse("http://127.0.0.1:1");
         try (Datastore unreachable = Datastore.connect(nowhere, datastore.keys()))

@@ -1,12 +1,10 @@
 package dev.podswitch.datastore;
 
 import dev.podswitch.ipam.cidr.Ipv4;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInfo;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -31,39 +29,25 @@ class DatastoreWatcherTest
     /** Generous: a watch that recovers at all does so well within this. */
     private static final Duration SETTLE = Duration.ofSeconds(60);
 
-    private static EtcdServer etcd;
+    @RegisterExtension
+    static final EtcdPerClass ETCD = new EtcdPerClass();
+
     private Datastore datastore;
     private final WatchedStates states = new WatchedStates();
     private final List<String> log = new CopyOnWriteArrayList<>();
     private DatastoreWatcher watcher;
 
-    @BeforeAll
-    static void startEtcd() throws Exception
-    {
-        etcd = EtcdServer.start();
-    }
-
-    @AfterAll
-    static void stopEtcd()
-    {
-        if (etcd != null)
-        {
-            etcd.close();
-        }
-    }
-
     @BeforeEach
-    void connect(final TestInfo test)
+    void watch()
     {
-        datastore = etcd.connect("/" + test.getTestMethod().orElseThrow().getName() + "/");
+        datastore = ETCD.datastore();
         watcher = new DatastoreWatcher(datastore, states, log::add);
     }
 
     @AfterEach
-    void disconnect()
+    void stopWatching()
     {
         watcher.close();
-        datastore.close();
     }
 
     @Test
@@ -126,7 +110,7 @@ class DatastoreWatcherTest
                 {
                     putNamespace("new");
                     deleted.set(datastore.delete(datastore.keys().namespace("old")));
-                    assertEquals(deleted.get(), etcd.compactNow());
+                    assertEquals(deleted.get(), ETCD.server().compactNow());
                 }
                 catch (final IOException failed)
                 {
@@ -172,16 +156,16 @@ class DatastoreWatcherTest
 
         if (crash)
         {
-            etcd.kill();
+            ETCD.server().kill();
         }
         else
         {
-            etcd.stop();
+            ETCD.server().stop();
         }
         // A few seconds down: long enough for the watch to fail and the relists to fail too.
         Thread.sleep(3_000);
         assertEquals(beforeOutage.namespaces(), states.latest().namespaces(), "an unreachable etcd changes nothing");
-        etcd.restart();
+        ETCD.server().restart();
 
         final long revision = putNamespaceRetrying("after");
         assertTrue(watcher.awaitRevision(revision, SETTLE), "the write after the restart reached the listener; log: " + log);

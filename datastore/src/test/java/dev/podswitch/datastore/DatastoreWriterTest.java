@@ -7,12 +7,9 @@ import dev.podswitch.control.model.ModelException;
 import dev.podswitch.control.model.Namespace;
 import dev.podswitch.ipam.cidr.Ipv4;
 import dev.podswitch.ipam.cidr.Ipv4Cidr;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInfo;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -42,38 +39,19 @@ class DatastoreWriterTest
     private static final PodRecord WEB = new PodRecord("default", "web", "n1", Ipv4.parse("10.244.0.5"),
         Map.of("app", "web"));
 
-    private static EtcdServer etcd;
+    @RegisterExtension
+    static final EtcdPerClass ETCD = new EtcdPerClass();
+
     private Datastore datastore;
     private SubnetLease node;
     private final List<String> skipped = new ArrayList<>();
 
-    @BeforeAll
-    static void startEtcd() throws Exception
-    {
-        etcd = EtcdServer.start();
-    }
-
-    @AfterAll
-    static void stopEtcd()
-    {
-        if (etcd != null)
-        {
-            etcd.close();
-        }
-    }
-
     @BeforeEach
-    void seed(final TestInfo test) throws Exception
+    void seed() throws Exception
     {
-        datastore = etcd.connect("/" + test.getTestMethod().orElseThrow().getName() + "/");
+        datastore = ETCD.datastore();
         node = Leasers.leaser(datastore, CONFIG, "n1", Leasers.LONG_TTL).acquire(null);
         datastore.put(datastore.keys().pod("default", "web"), Records.pod(WEB), node.leaseId());
-    }
-
-    @AfterEach
-    void disconnect()
-    {
-        datastore.close();
     }
 
     @Test
@@ -95,7 +73,7 @@ class DatastoreWriterTest
     @Test
     void shouldWriteNothingForAnInvalidManifest() throws Exception
     {
-        final long before = etcd.revision();
+        final long before = ETCD.server().revision();
         final Map<String, Object> good = policy("default", "good", Map.of());
         final Map<String, Object> bad = policy("default", "bad", Map.of("matchLabels", Map.of("app", 7)));
 
@@ -104,7 +82,7 @@ class DatastoreWriterTest
 
         assertEquals(ModelException.Reason.INVALID, refused.reason());
         assertEquals(1, refused.problems().getFirst().change(), "the second change is the one at fault");
-        assertEquals(before, etcd.revision(), "not even the valid policy of the list was written");
+        assertEquals(before, ETCD.server().revision(), "not even the valid policy of the list was written");
         assertTrue(state().policies().isEmpty());
     }
 
@@ -138,14 +116,14 @@ class DatastoreWriterTest
     @Test
     void shouldRefuseDeletingAMissingPolicyAsNotFound() throws Exception
     {
-        final long before = etcd.revision();
+        final long before = ETCD.server().revision();
 
         final ModelException refused = assertThrows(ModelException.class,
             () -> writer().apply(new ClusterChange.DeleteNetworkPolicy("default/missing")));
 
         assertEquals(ModelException.Reason.NOT_FOUND, refused.reason());
         assertTrue(refused.getMessage().contains("networkpolicies \"default/missing\" not found"), refused.getMessage());
-        assertEquals(before, etcd.revision());
+        assertEquals(before, ETCD.server().revision());
     }
 
     @Test
@@ -188,7 +166,7 @@ class DatastoreWriterTest
             final List<Future<?>> edits = new ArrayList<>();
             for (int index = 0; index < writers; index++)
             {
-                final Datastore client = etcd.connect(datastore.keys().prefix());
+                final Datastore client = ETCD.server().connect(datastore.keys().prefix());
                 clients.add(client);
                 final DatastoreWriter writer = new DatastoreWriter(client, StateModels.of(state(), skipped::add),
                     DatastoreWriter.Settle.NONE);

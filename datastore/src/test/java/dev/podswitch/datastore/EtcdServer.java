@@ -24,7 +24,7 @@ import java.util.stream.Stream;
  * A real single-member etcd for tests: {@code /usr/bin/etcd} (Debian's etcd-server) on free
  * loopback ports with a data directory of its own, so tests exercise the transactions, leases,
  * watches and compactions podswitch relies on rather than a fake of them. One per test class is
- * plenty; tests keep apart by using a prefix each.
+ * plenty; tests keep apart by using a prefix each ({@link EtcdPerClass} arranges both).
  *
  * <p>Missing etcd skips the tests on a workstation, but fails them in CI ({@code CI=true}), where a
  * silently skipped datastore suite would look like a passing one.

@@ -1,9 +1,8 @@
 package dev.podswitch.datastore;
 
 import dev.podswitch.ipam.cidr.Ipv4Cidr;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -37,26 +36,13 @@ class SubnetLeaserRaceTest
     /** 4 subnets; one is held before each race, so exactly three are free. */
     private static final ClusterConfig TIGHT = new ClusterConfig(Ipv4Cidr.parse("10.244.0.0/22"), 24, 1);
 
-    private static EtcdServer etcd;
+    /** Only the server: each round makes its own clients, on a prefix of its own. */
+    @RegisterExtension
+    static final EtcdPerClass ETCD = new EtcdPerClass();
 
     /** What one racer got: a lease, or the refusal. */
     private record Outcome(SubnetLease lease, DatastoreException refused)
     {
-    }
-
-    @BeforeAll
-    static void startEtcd() throws Exception
-    {
-        etcd = EtcdServer.start();
-    }
-
-    @AfterAll
-    static void stopEtcd()
-    {
-        if (etcd != null)
-        {
-            etcd.close();
-        }
     }
 
     @Test
@@ -64,7 +50,7 @@ class SubnetLeaserRaceTest
     {
         for (int round = 0; round < ROUNDS; round++)
         {
-            try (Datastore observer = etcd.connect("/race-" + round + "/"))
+            try (Datastore observer = ETCD.server().connect("/race-" + round + "/"))
             {
                 final Map<String, Outcome> outcomes = race(observer.keys().prefix(), ROOMY, List.of("a", "b", "c"));
 
@@ -79,7 +65,7 @@ class SubnetLeaserRaceTest
     {
         for (int round = 0; round < ROUNDS; round++)
         {
-            try (Datastore observer = etcd.connect("/tight-" + round + "/"))
+            try (Datastore observer = ETCD.server().connect("/tight-" + round + "/"))
             {
                 final SubnetLease held = Leasers.leaser(observer, TIGHT, "z", Leasers.LONG_TTL).acquire(null);
 
@@ -101,7 +87,7 @@ class SubnetLeaserRaceTest
     {
         for (int round = 0; round < ROUNDS; round++)
         {
-            try (Datastore observer = etcd.connect("/overbooked-" + round + "/"))
+            try (Datastore observer = ETCD.server().connect("/overbooked-" + round + "/"))
             {
                 Leasers.leaser(observer, TIGHT, "z", Leasers.LONG_TTL).acquire(null);
 
@@ -131,7 +117,7 @@ class SubnetLeaserRaceTest
             final Map<String, Future<Outcome>> futures = new LinkedHashMap<>();
             for (final String node : nodes)
             {
-                final Datastore client = etcd.connect(prefix);
+                final Datastore client = ETCD.server().connect(prefix);
                 clients.add(client);
                 // Connect before the start line, so the race is between transactions, not connection setups.
                 client.list();

@@ -2,12 +2,8 @@ package dev.podswitch.datastore;
 
 import dev.podswitch.ipam.cidr.Ipv4;
 import dev.podswitch.ipam.cidr.Ipv4Cidr;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInfo;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.time.Duration;
 
@@ -30,39 +26,13 @@ class SubnetLeaserTest
     private static final Ipv4Cidr LOWEST = Ipv4Cidr.parse("10.244.0.0/24");
     private static final Ipv4Cidr REMEMBERED = Ipv4Cidr.parse("10.244.5.0/24");
 
-    private static EtcdServer etcd;
-    private Datastore datastore;
-
-    @BeforeAll
-    static void startEtcd() throws Exception
-    {
-        etcd = EtcdServer.start();
-    }
-
-    @AfterAll
-    static void stopEtcd()
-    {
-        if (etcd != null)
-        {
-            etcd.close();
-        }
-    }
-
-    @BeforeEach
-    void connect(final TestInfo test)
-    {
-        datastore = etcd.connect("/" + test.getTestMethod().orElseThrow().getName() + "/");
-    }
-
-    @AfterEach
-    void disconnect()
-    {
-        datastore.close();
-    }
+    @RegisterExtension
+    static final EtcdPerClass ETCD = new EtcdPerClass();
 
     @Test
     void shouldFindItsOwnKeyAndLeaseAgainAfterARestart() throws Exception
     {
+        final Datastore datastore = ETCD.datastore();
         final SubnetLease first = Leasers.leaser(datastore, CONFIG, "a", Leasers.LONG_TTL).acquire(null);
         final SubnetLease other = Leasers.leaser(datastore, CONFIG, "b", Leasers.LONG_TTL).acquire(null);
 
@@ -80,6 +50,7 @@ class SubnetLeaserTest
     @Test
     void shouldFindItsOwnKeyAgainInTheLeasesLastSecond() throws Exception
     {
+        final Datastore datastore = ETCD.datastore();
         // etcd reports a lease's time to live in whole seconds, truncated: a 1 s lease says 0 s left
         // for all its life, as any lease does in its last second. Alive is alive: a node restarting
         // then must get its own subnet back, not be moved to another while its old key lingers.
@@ -98,6 +69,7 @@ class SubnetLeaserTest
     @Test
     void shouldUpdateItsUnderlayAddressInPlaceAfterARestart() throws Exception
     {
+        final Datastore datastore = ETCD.datastore();
         final SubnetLease first = Leasers.leaser(datastore, CONFIG, "a", Leasers.LONG_TTL).acquire(null);
         final int moved = Ipv4.parse("192.168.200.7");
 
@@ -111,6 +83,7 @@ class SubnetLeaserTest
     @Test
     void shouldClaimTheRememberedSubnetAgainAfterTheLeaseExpired() throws Exception
     {
+        final Datastore datastore = ETCD.datastore();
         final SubnetLease first = Leasers.leaser(datastore, CONFIG, "a", Leasers.SHORT_TTL).acquire(REMEMBERED);
         assertEquals(REMEMBERED, first.subnet(), "a free remembered subnet is preferred to the lowest free one");
         Eventually.gone(datastore, datastore.keys().subnet(REMEMBERED));
@@ -128,6 +101,7 @@ class SubnetLeaserTest
     @Test
     void shouldTakeAnotherSubnetWhenTheRememberedOneWasTakenMeanwhile() throws Exception
     {
+        final Datastore datastore = ETCD.datastore();
         final SubnetLeaser expired = Leasers.leaser(datastore, CONFIG, "a", Leasers.SHORT_TTL);
         final SubnetLease first = expired.acquire(null);
         assertEquals(LOWEST, first.subnet());
@@ -145,6 +119,7 @@ class SubnetLeaserTest
     @Test
     void shouldRefuseToRenewWhenAnotherNodeTookTheSubnet() throws Exception
     {
+        final Datastore datastore = ETCD.datastore();
         final SubnetLeaser expired = Leasers.leaser(datastore, CONFIG, "a", Leasers.SHORT_TTL);
         final SubnetLease first = expired.acquire(null);
         Eventually.gone(datastore, datastore.keys().subnet(first.subnet()));
@@ -164,6 +139,7 @@ class SubnetLeaserTest
     @Test
     void shouldKeepTheLeaseAliveWhileRenewing() throws Exception
     {
+        final Datastore datastore = ETCD.datastore();
         final Duration ttl = Duration.ofSeconds(2);
         final SubnetLeaser leaser = Leasers.leaser(datastore, CONFIG, "a", ttl);
         final SubnetLease first = leaser.acquire(null);
@@ -184,6 +160,7 @@ class SubnetLeaserTest
     @Test
     void shouldClaimTheSameSubnetAgainWhenRenewingAfterExpiry() throws Exception
     {
+        final Datastore datastore = ETCD.datastore();
         final SubnetLeaser leaser = Leasers.leaser(datastore, CONFIG, "a", Leasers.SHORT_TTL);
         // A neighbour, so the subnet a gets back is not merely the lowest free one.
         Leasers.leaser(datastore, CONFIG, "b", Leasers.LONG_TTL).acquire(null);
@@ -203,6 +180,7 @@ class SubnetLeaserTest
     @Test
     void shouldRemoveTheKeyOnRelease() throws Exception
     {
+        final Datastore datastore = ETCD.datastore();
         final SubnetLeaser leaser = Leasers.leaser(datastore, CONFIG, "a", Leasers.LONG_TTL);
         final SubnetLease held = leaser.acquire(null);
 
