@@ -67,6 +67,22 @@ class DatastoreWatcherTest
     }
 
     @Test
+    void shouldHandAStateNotPutInForceOverAgainAndNotCountItsRevisionAsApplied() throws Exception
+    {
+        final java.util.concurrent.atomic.AtomicInteger refusals = new java.util.concurrent.atomic.AtomicInteger(2);
+        final WatchedStates seen = new WatchedStates();
+        watcher.close();
+        // A listener whose state directory fails twice: the first two hand-overs of a state are not in force.
+        watcher = new DatastoreWatcher(datastore, state -> seen.onState(state) && refusals.getAndDecrement() <= 0, log::add);
+        watcher.start();
+        final long written = putNamespace("green");
+        assertFalse(watcher.awaitRevision(written, Duration.ofMillis(200)), "not applied while the listener cannot keep it");
+        assertTrue(watcher.awaitRevision(written, SETTLE), "applied once the listener could keep it");
+        assertTrue(seen.count() >= 3, "the same state handed over again: " + seen.count());
+        assertTrue(seen.latest().namespaces().containsKey("green"));
+    }
+
+    @Test
     void shouldDeliverPutsAndDeletesAsNewStates() throws Exception
     {
         watcher.start();
