@@ -17,6 +17,7 @@ import dev.podswitch.dataplane.reassembly.Ipv4Reassembly;
 import dev.podswitch.dataplane.ring.Frame;
 import dev.podswitch.dataplane.ring.FrameRing;
 import dev.podswitch.dataplane.stats.DatapathCounters;
+import dev.podswitch.dataplane.stats.PolicyVerdictCounters;
 import dev.podswitch.dataplane.stats.DistinctErrorLog;
 
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -108,6 +109,12 @@ public final class NodeDatapath implements EventPoller.Handler<Frame>
     public ConnectionTracker connections()
     {
         return pipeline.tracker();
+    }
+
+    /** How NetworkPolicy judged new connections here, by direction and action (safe to read from any thread). */
+    public PolicyVerdictCounters policyVerdicts()
+    {
+        return pipeline.policyVerdicts();
     }
 
     /**

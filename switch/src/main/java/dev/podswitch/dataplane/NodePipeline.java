@@ -21,6 +21,7 @@ import dev.podswitch.dataplane.ring.Frame;
 import dev.podswitch.dataplane.stats.DatapathCounters;
 import dev.podswitch.dataplane.stats.DistinctErrorLog;
 import dev.podswitch.dataplane.stats.DropReason;
+import dev.podswitch.dataplane.stats.PolicyVerdictCounters;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -95,6 +96,11 @@ final class NodePipeline
     ConnectionTracker tracker()
     {
         return policyEnforcer.tracker();
+    }
+
+    PolicyVerdictCounters policyVerdicts()
+    {
+        return policyEnforcer.verdicts();
     }
 
     /** Starts a batch with what it may use; mirrors and the tunnel learn the batch's clock for their timestamps. */

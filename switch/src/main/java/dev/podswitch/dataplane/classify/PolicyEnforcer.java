@@ -6,6 +6,7 @@ import dev.podswitch.dataplane.forward.LocalEndpoint;
 import dev.podswitch.dataplane.packet.IpProtocol;
 import dev.podswitch.dataplane.packet.PacketMeta;
 import dev.podswitch.dataplane.stats.DropReason;
+import dev.podswitch.dataplane.stats.PolicyVerdictCounters;
 
 /**
  * The policy half of the classify stage: stateful NetworkPolicy enforcement. A packet of a
@@ -40,6 +41,7 @@ public final class PolicyEnforcer
 
     private final ConnectionTracker tracker;
     private final boolean reevaluateEstablished;
+    private final PolicyVerdictCounters verdicts = new PolicyVerdictCounters();
     private long lastHandle = ConnectionTracker.MISS;
 
     public PolicyEnforcer(final ConnectionTracker tracker)
@@ -56,6 +58,12 @@ public final class PolicyEnforcer
     public ConnectionTracker tracker()
     {
         return tracker;
+    }
+
+    /** How this enforcer judged first packets, by direction and action (its thread writes, anyone reads). */
+    public PolicyVerdictCounters verdicts()
+    {
+        return verdicts;
     }
 
     /**
@@ -131,11 +139,23 @@ public final class PolicyEnforcer
         return endpoint != null && endpoint.kind() == LocalEndpoint.Kind.POD;
     }
 
-    private static DropReason judge(final PacketMeta meta, final PolicyTable policy, final boolean fromLocalPod,
+    private DropReason judge(final PacketMeta meta, final PolicyTable policy, final boolean fromLocalPod,
         final boolean toLocalPod)
     {
         final int port = IpProtocol.hasPorts(meta.ipProtocol) ? meta.destinationPort : 0;
-        return switch (policy.check(meta.ipSource, meta.ipDestination, meta.ipProtocol, port, fromLocalPod, toLocalPod))
+        final int decision = policy.check(meta.ipSource, meta.ipDestination, meta.ipProtocol, port, fromLocalPod, toLocalPod);
+        // Egress is judged first: a packet its sender may not send never meets the receiver's ingress.
+        if (fromLocalPod)
+        {
+            verdicts.count(PolicyVerdictCounters.Direction.EGRESS, decision == PolicyTable.DENY_EGRESS
+                ? PolicyVerdictCounters.Action.DENY : PolicyVerdictCounters.Action.ALLOW);
+        }
+        if (toLocalPod && decision != PolicyTable.DENY_EGRESS)
+        {
+            verdicts.count(PolicyVerdictCounters.Direction.INGRESS, decision == PolicyTable.DENY_INGRESS
+                ? PolicyVerdictCounters.Action.DENY : PolicyVerdictCounters.Action.ALLOW);
+        }
+        return switch (decision)
         {
             case PolicyTable.DENY_EGRESS -> DropReason.POLICY_DENIED_EGRESS;
             case PolicyTable.DENY_INGRESS -> DropReason.POLICY_DENIED_INGRESS;

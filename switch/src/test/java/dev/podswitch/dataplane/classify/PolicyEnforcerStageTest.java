@@ -8,6 +8,7 @@ import dev.podswitch.dataplane.conntrack.ConntrackTimeouts;
 import dev.podswitch.util.IntHashMap;
 import dev.podswitch.dataplane.forward.LocalEndpoint;
 import dev.podswitch.dataplane.stats.DropReason;
+import dev.podswitch.dataplane.stats.PolicyVerdictCounters;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -168,6 +169,26 @@ class PolicyEnforcerStageTest
             fromNode2(tcp(NODE_2.gatewayMac(), REMOTE_POD, POD_B.ip(), 40004, 80, SYN)), "nor is a remote pod");
         assertEquals(1, tracker.size(), "only the allowed connection is tracked");
         assertEquals(4, harness.counters().droppedCount(DropReason.POLICY_DENIED_INGRESS));
+    }
+
+    @Test
+    void shouldCountEachConsultedDirectionOfAFirstPacketByItsAction()
+    {
+        harness.publishPolicy(policy(1, open(IDENTITY_A), rules(IDENTITY_B, allowOnly(6, 80, IDENTITY_A),
+            DirectionRules.NOT_ISOLATED), open(IDENTITY_REMOTE)));
+        assertNull(fromPort(POD_A, tcp(POD_A.mac(), POD_A.ip(), POD_B.ip(), 40000, 80, SYN)));
+        assertNull(fromPort(POD_B, tcp(POD_B.mac(), POD_B.ip(), POD_A.ip(), 80, 40000, SYN | ACK)), "a reply: not judged");
+        assertEquals(DropReason.POLICY_DENIED_INGRESS,
+            fromPort(POD_A, tcp(POD_A.mac(), POD_A.ip(), POD_B.ip(), 40001, 81, SYN)));
+        assertEquals(DropReason.POLICY_DENIED_INGRESS,
+            fromNode2(tcp(NODE_2.gatewayMac(), REMOTE_POD, POD_B.ip(), 40004, 80, SYN)), "a remote sender: ingress only");
+        final PolicyVerdictCounters verdicts = enforcer.verdicts();
+        assertEquals(2, verdicts.get(PolicyVerdictCounters.Direction.EGRESS, PolicyVerdictCounters.Action.ALLOW));
+        assertEquals(0, verdicts.get(PolicyVerdictCounters.Direction.EGRESS, PolicyVerdictCounters.Action.DENY));
+        assertEquals(1, verdicts.get(PolicyVerdictCounters.Direction.INGRESS, PolicyVerdictCounters.Action.ALLOW));
+        assertEquals(2, verdicts.get(PolicyVerdictCounters.Direction.INGRESS, PolicyVerdictCounters.Action.DENY),
+            "as many as the POLICY_DENIED_INGRESS drops");
+        assertEquals(2, harness.counters().droppedCount(DropReason.POLICY_DENIED_INGRESS));
     }
 
     @Test
