@@ -16,6 +16,7 @@ import dev.podswitch.dataplane.port.tunnel.VxlanUnderlay;
 import dev.podswitch.dataplane.reassembly.Ipv4Reassembly;
 import dev.podswitch.dataplane.ring.Frame;
 import dev.podswitch.dataplane.ring.FrameRing;
+import dev.podswitch.dataplane.flow.FlowLog;
 import dev.podswitch.dataplane.stats.DatapathCounters;
 import dev.podswitch.dataplane.stats.PolicyVerdictCounters;
 import dev.podswitch.dataplane.stats.DistinctErrorLog;
@@ -109,6 +110,12 @@ public final class NodeDatapath implements EventPoller.Handler<Frame>
     public ConnectionTracker connections()
     {
         return pipeline.tracker();
+    }
+
+    /** What this node decided about new connections and drops (records are read from any thread). */
+    public FlowLog flows()
+    {
+        return pipeline.flows();
     }
 
     /** How NetworkPolicy judged new connections here, by direction and action (safe to read from any thread). */

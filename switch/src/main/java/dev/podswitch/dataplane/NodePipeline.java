@@ -20,6 +20,7 @@ import dev.podswitch.dataplane.reassembly.Ipv4Reassembly;
 import dev.podswitch.dataplane.ring.Frame;
 import dev.podswitch.dataplane.stats.DatapathCounters;
 import dev.podswitch.dataplane.stats.DistinctErrorLog;
+import dev.podswitch.dataplane.flow.FlowLog;
 import dev.podswitch.dataplane.stats.DropReason;
 import dev.podswitch.dataplane.stats.PolicyVerdictCounters;
 
@@ -62,6 +63,8 @@ final class NodePipeline
     private final MemorySegment fragmentScratch;
     /** The headers of the datagram being forwarded, read from its first fragment. */
     private final PacketMeta datagramMeta = new PacketMeta();
+    /** What this node decided about new connections and drops, for `podswitch observe` (see {@link FlowLog}). */
+    private final FlowLog flows = FlowLog.fromProperties();
 
     // The batch's snapshots, set by begin.
     private ForwardingTable table;
@@ -101,6 +104,11 @@ final class NodePipeline
     PolicyVerdictCounters policyVerdicts()
     {
         return policyEnforcer.verdicts();
+    }
+
+    FlowLog flows()
+    {
+        return flows;
     }
 
     /** Starts a batch with what it may use; mirrors and the tunnel learn the batch's clock for their timestamps. */
@@ -147,6 +155,7 @@ final class NodePipeline
             if (reason != null)
             {
                 counters.dropped(reason);
+                flows.dropped(frame.meta(), reason, directionOf(reason, frame), policy.generation(), nowNs);
             }
         }
         catch (final RuntimeException | Error bug)
@@ -276,8 +285,25 @@ final class NodePipeline
         if (unrouted == null)
         {
             counters.forwarded();
+            if (policyEnforcer.judgedNewConnection())
+            {
+                flows.forwarded(meta, fromTunnel ? FlowLog.DIRECTION_INGRESS : FlowLog.DIRECTION_EGRESS,
+                    policy.generation(), nowNs);
+            }
         }
         return unrouted;
+    }
+
+    /** As this node saw the packet: a policy drop says its direction; else in from the tunnel, out from a port. */
+    private static int directionOf(final DropReason reason, final Frame frame)
+    {
+        return switch (reason)
+        {
+            case POLICY_DENIED_INGRESS -> FlowLog.DIRECTION_INGRESS;
+            case POLICY_DENIED_EGRESS -> FlowLog.DIRECTION_EGRESS;
+            default -> frame.inPortId() == NodeDatapath.TUNNEL_PORT_ID ? FlowLog.DIRECTION_INGRESS
+                : FlowLog.DIRECTION_EGRESS;
+        };
     }
 
     /**
@@ -337,6 +363,17 @@ final class NodePipeline
             verdict = action == Router.NO_ROUTE ? DropReason.NO_ROUTE : null;
         }
         final int count = reassembly.fragmentCount(slot);
+        // The datagram is one packet to the flow log: one record for it, not one per fragment.
+        if (verdict != null)
+        {
+            flows.dropped(datagramMeta, verdict, fromTunnel || verdict == DropReason.POLICY_DENIED_INGRESS
+                ? FlowLog.DIRECTION_INGRESS : FlowLog.DIRECTION_EGRESS, policy.generation(), nowNs);
+        }
+        else if (policyEnforcer.judgedNewConnection())
+        {
+            flows.forwarded(datagramMeta, fromTunnel ? FlowLog.DIRECTION_INGRESS : FlowLog.DIRECTION_EGRESS,
+                policy.generation(), nowNs);
+        }
         for (int i = 0; i < count; i++)
         {
             if (verdict != null)

@@ -43,6 +43,7 @@ public final class PolicyEnforcer
     private final boolean reevaluateEstablished;
     private final PolicyVerdictCounters verdicts = new PolicyVerdictCounters();
     private long lastHandle = ConnectionTracker.MISS;
+    private boolean judgedNew;
 
     public PolicyEnforcer(final ConnectionTracker tracker)
     {
@@ -58,6 +59,15 @@ public final class PolicyEnforcer
     public ConnectionTracker tracker()
     {
         return tracker;
+    }
+
+    /**
+     * Whether the last admitted packet was judged as a connection's first (no tracked connection
+     * let it through): the flow log records such a packet when it is forwarded.
+     */
+    public boolean judgedNewConnection()
+    {
+        return judgedNew;
     }
 
     /** How this enforcer judged first packets, by direction and action (its thread writes, anyone reads). */
@@ -86,6 +96,7 @@ public final class PolicyEnforcer
         final ForwardingTable table, final long nowNs)
     {
         lastHandle = ConnectionTracker.MISS;
+        judgedNew = false;
         final long handle = tracker.lookup(meta, nowNs);
         if (handle != ConnectionTracker.MISS && !ConnectionTracker.isInvalid(handle))
         {
@@ -106,11 +117,13 @@ public final class PolicyEnforcer
             return null;
         }
         final DropReason denied = judge(meta, policy, fromLocalPod, isLocalPod(table, meta.ipDestination));
+        judgedNew = denied == null;
         if (denied == null && handle == ConnectionTracker.MISS)
         {
             final long inserted = tracker.insert(meta, nowNs, policy.generation(), zoneOf(meta, table));
             if (inserted == ConnectionTracker.ZONE_FULL)
             {
+                judgedNew = false;
                 return DropReason.CONNTRACK_ZONE_FULL;
             }
             // MISS: a window of entries it may not take, or a packet that cannot start a connection;
