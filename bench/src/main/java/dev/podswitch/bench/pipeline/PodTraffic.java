@@ -29,6 +29,12 @@ final class PodTraffic
 
     PodTraffic(final int frameBytes, final int flows, final PodNetwork network)
     {
+        this(frameBytes, flows, network, FIRST_DESTINATION_PORT);
+    }
+
+    /** As above, the destination ports starting at {@code firstDestinationPort} (past the policy's range: all denied). */
+    PodTraffic(final int frameBytes, final int flows, final PodNetwork network, final int firstDestinationPort)
+    {
         if (frameBytes < HEADER_LENGTH || flows < 1)
         {
             throw new IllegalArgumentException("frameBytes=" + frameBytes + " must be >= " + HEADER_LENGTH
@@ -44,7 +50,7 @@ final class PodTraffic
         {
             writer.udp(scratch, 0, frameBytes, network.clientMac(), network.clientGatewayMac(), network.clientIp(),
                 network.serverIp(), FIRST_SOURCE_PORT + flow % SOURCE_PORTS,
-                FIRST_DESTINATION_PORT + flow / SOURCE_PORTS);
+                firstDestinationPort + flow / SOURCE_PORTS);
             MemorySegment.copy(scratch, 0, headers, (long)flow * HEADER_LENGTH, HEADER_LENGTH);
         }
         MemorySegment.copy(scratch, 0, payload, 0, frameBytes);
