@@ -127,6 +127,10 @@ public final class ControlApi
         {
             return only(method, "POST", () -> applyList(body, dryRun(query)));
         }
+        if (joined.equals(FlowsResource.PATH))
+        {
+            return only(method, "GET", () -> FlowsResource.of(nodes.get(), model.snapshot(), query));
+        }
         if (joined.startsWith(CORE + "/") || joined.equals(CORE))
         {
             return core(method, path.subList(2, path.size()), body);
