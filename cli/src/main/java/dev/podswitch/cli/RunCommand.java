@@ -7,6 +7,7 @@ import dev.podswitch.scenarios.live.LiveSupport;
 import dev.podswitch.scenarios.load.ScenarioException;
 import dev.podswitch.scenarios.load.ScenarioLoader;
 import dev.podswitch.scenarios.model.Scenario;
+import dev.podswitch.scenarios.report.FlowsFile;
 import dev.podswitch.scenarios.report.HtmlReport;
 import dev.podswitch.scenarios.report.HumanReport;
 import dev.podswitch.scenarios.report.JsonReport;
@@ -45,6 +46,11 @@ public final class RunCommand implements Callable<Integer>
 
     @Option(names = "--report", paramLabel = "FILE.html", description = "Also write an HTML report.")
     private Path report;
+
+    @Option(names = "--flows", paramLabel = "FILE.jsonl",
+        description = "Also write the nodes' flow logs, step by step: one JSON object a line, as `podswitch observe "
+            + "-o json` prints them, each with its scenario and step.")
+    private Path flows;
 
     @Option(names = "--underlay", paramLabel = "memory|udp|netty", defaultValue = "udp",
         description = "How nodes exchange VXLAN: udp = real UDP sockets on loopback (default), memory = in-process, "
@@ -149,10 +155,11 @@ public final class RunCommand implements Callable<Integer>
         final PrintStream out = System.out;
         final List<ScenarioResult> results = new ArrayList<>();
         final HtmlReport html = report == null ? null : new HtmlReport();
+        long flowsWritten = 0;
         for (final Scenario scenario : scenarios)
         {
             final HumanReport human = json ? null : new HumanReport(out, Style.forConsole());
-            try
+            try (FlowsFile flowsFile = flows == null ? null : FlowsFile.open(flows, scenario.name(), !results.isEmpty()))
             {
                 if (human != null)
                 {
@@ -163,7 +170,8 @@ public final class RunCommand implements Callable<Integer>
                     html.scenarioStarted(scenario);
                 }
                 final RunListener forHumans = human == null ? RunListener.NONE : human;
-                final RunListener listener = html == null ? forHumans : RunListener.both(forHumans, html);
+                final RunListener reported = html == null ? forHumans : RunListener.both(forHumans, html);
+                final RunListener listener = flowsFile == null ? reported : RunListener.both(reported, flowsFile);
                 final ScenarioRunner runner = live ? LiveMode.runner(scenario, chosen, threads, idleMode, listener)
                     : new ScenarioRunner(chosen, threads, idleMode, listener);
                 if (captureDirectory != null)
@@ -172,6 +180,7 @@ public final class RunCommand implements Callable<Integer>
                 }
                 final ScenarioResult result = runner.run(scenario);
                 results.add(result);
+                flowsWritten += flowsFile == null ? 0 : flowsFile.written();
                 if (html != null)
                 {
                     html.scenarioFinished(result);
@@ -196,6 +205,15 @@ public final class RunCommand implements Callable<Integer>
                 err.println("podswitch: the live lab failed: " + liveFailed.getMessage());
                 return Main.EXIT_INVALID;
             }
+            catch (final java.io.IOException cannotWrite)
+            {
+                err.println("podswitch: cannot write the flows file " + flows + ": " + cannotWrite.getMessage());
+                return Main.EXIT_INVALID;
+            }
+        }
+        if (flows != null)
+        {
+            err.println("podswitch: wrote " + flowsWritten + " flows to " + flows.toAbsolutePath());
         }
         if (json)
         {

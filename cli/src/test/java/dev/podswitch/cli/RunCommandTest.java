@@ -76,6 +76,28 @@ class RunCommandTest
     }
 
     @Test
+    void shouldWriteEachStepsFlowsWithTheirVerdictsAndThePoliciesThatDecided(@org.junit.jupiter.api.io.TempDir final java.nio.file.Path work)
+        throws Exception
+    {
+        final java.nio.file.Path file = work.resolve("flows.jsonl");
+        assertEquals(0, run("run", "--underlay", "memory", "--flows", file.toString(),
+            "../scenarios/library/policy/03-and-vs-or.yaml"), stderr());
+        final java.util.List<JsonNode> flows = new java.util.ArrayList<>();
+        for (final String line : java.nio.file.Files.readAllLines(file))
+        {
+            flows.add(new ObjectMapper().readTree(line));
+        }
+        assertTrue(flows.size() > 10, flows.size() + " flows");
+        assertTrue(flows.stream().allMatch(flow -> flow.has("step") && flow.has("verdict") && flow.has("node_name")));
+        final JsonNode denied = flows.stream().filter(flow -> "DROPPED".equals(flow.path("verdict").asText())).findFirst()
+            .orElseThrow();
+        assertEquals("POLICY_DENIED_INGRESS", denied.path("drop_reason_desc").asText(), denied.toString());
+        assertTrue(denied.path("ingress_denied_by").size() > 0, denied.toString());
+        assertTrue(flows.stream().anyMatch(flow -> flow.path("ingress_allowed_by").size() > 0), "an allowed flow names its rule");
+        assertTrue(stderr().contains("wrote " + flows.size() + " flows"), stderr());
+    }
+
+    @Test
     void shouldExitOneAndNameTheMismatchWhenAnExpectationFails()
     {
         assertEquals(1, run("run", "--underlay", "memory", "src/test/resources/run/expects-a-denial.yaml"));
