@@ -60,6 +60,13 @@ final class StatusResource
         entry.put("forwarded", counters.forwardedCount());
         entry.put("answered", counters.answeredCount());
         entry.put("dropped", drops);
+        final var flows = node.datapath().flows();
+        final Map<String, Object> flowLog = new LinkedHashMap<>();
+        flowLog.put("capacity", flows.capacity());
+        flowLog.put("written", flows.written());
+        flowLog.put("overwritten", flows.overwritten());
+        flowLog.put("dropsLeftOut", flows.droppedUnrecorded());
+        entry.put("flowLog", flowLog);
         return entry;
     }
 
