@@ -43,6 +43,7 @@ public final class FlowView
     private final PolicyCluster policies;
     private final Map<Integer, Pod> podByIp = new HashMap<>();
     private final Map<Integer, Host> hostByIp = new HashMap<>();
+    private final Map<Traffic, Verdict> verdicts = new HashMap<>();
     private final long wallMinusMonotonicNs;
     private final long currentGeneration;
 
@@ -178,9 +179,10 @@ public final class FlowView
     /** Which policies allowed or denied it, for the directions this node judges (its own pods' ends). */
     private void attribute(final Map<String, Object> flow, final String node, final FlowRecord record)
     {
-        final Verdict verdict = ReferenceEvaluator.evaluate(policies, new Traffic(record.sourceIp, record.destinationIp,
-            record.protocol, record.protocol == 6 || record.protocol == 17 || record.protocol == 132
-                ? record.destinationPort : 0));
+        final Traffic traffic = new Traffic(record.sourceIp, record.destinationIp, record.protocol,
+            record.protocol == 6 || record.protocol == 17 || record.protocol == 132 ? record.destinationPort : 0);
+        // The literal evaluator reads every policy for every question: ask it once per distinct question.
+        final Verdict verdict = verdicts.computeIfAbsent(traffic, question -> ReferenceEvaluator.evaluate(policies, question));
         final Pod source = podByIp.get(record.sourceIp);
         final Pod destination = podByIp.get(record.destinationIp);
         if (source != null && node.equals(source.node()))
