@@ -9,7 +9,9 @@ import dev.podswitch.agent.cni.CniAgent;
 import dev.podswitch.agent.cni.CniAttachment;
 import dev.podswitch.agent.cni.CniHandler;
 import dev.podswitch.agent.cni.CniRecovery;
+import dev.podswitch.agent.cni.CniRequestListener;
 import dev.podswitch.agent.cni.LivePodNetwork;
+import dev.podswitch.agent.metrics.AgentMetrics;
 import dev.podswitch.agent.multihost.MultiHostNode;
 import dev.podswitch.agent.multihost.MultiHostOptions;
 import dev.podswitch.agent.state.ClusterStateStore;
@@ -61,12 +63,23 @@ public final class NodeAgent implements AutoCloseable
      * @param apiTcp    a loopback address for the API over TCP, or null; needs {@code apiTokenFile}.
      */
     /**
-     * @param multiHost this host's node in a cluster kept in etcd, or null for a single host (state
-     *                  in the state directory only).
+     * @param multiHost      this host's node in a cluster kept in etcd, or null for a single host (state
+     *                       in the state directory only).
+     * @param metricsAddress where to serve Prometheus {@code /metrics} (no authentication: loopback or a
+     *                       trusted network), or null for none.
      */
     public record Options(Path stateDirectory, Path socket, Path apiSocket, InetSocketAddress apiTcp, Path apiTokenFile,
-        ClusterOptions.Underlay underlay, IdleMode idle, Limits limits, MultiHostOptions multiHost)
+        ClusterOptions.Underlay underlay, IdleMode idle, Limits limits, MultiHostOptions multiHost,
+        InetSocketAddress metricsAddress)
     {
+        /** Without metrics. */
+        public Options(final Path stateDirectory, final Path socket, final Path apiSocket, final InetSocketAddress apiTcp,
+            final Path apiTokenFile, final ClusterOptions.Underlay underlay, final IdleMode idle, final Limits limits,
+            final MultiHostOptions multiHost)
+        {
+            this(stateDirectory, socket, apiSocket, apiTcp, apiTokenFile, underlay, idle, limits, multiHost, null);
+        }
+
         /** With the default limits. */
         public Options(final Path stateDirectory, final Path socket, final Path apiSocket, final InetSocketAddress apiTcp,
             final Path apiTokenFile, final ClusterOptions.Underlay underlay, final IdleMode idle)
@@ -120,13 +133,16 @@ public final class NodeAgent implements AutoCloseable
     private final CniAgent cni;
     private final ApiServer api;
     private final CaptureServer captures;
+    /** Null without {@link Options#metricsAddress()}. */
+    private final AgentMetrics metrics;
     /** Held while the agent runs: its lock on the state directory. */
     private final FileChannel lock;
 
     private NodeAgent(final ServedCluster cluster, final MultiHostNode multiHost, final LivePodNetwork network,
         final AttachmentStore attachments, final CniAgent cni, final ApiServer api, final CaptureServer captures,
-        final FileChannel lock)
+        final AgentMetrics metrics, final FileChannel lock)
     {
+        this.metrics = metrics;
         this.multiHost = multiHost;
         this.captures = captures;
         this.cluster = cluster;
@@ -204,9 +220,16 @@ public final class NodeAgent implements AutoCloseable
         final ServedCluster cluster = factory.create(new FileIpamStore(options.stateDirectory().resolve(IPAM_DIRECTORY)));
         CniAgent cni = null;
         CaptureServer captures = null;
+        AgentMetrics metrics = null;
         try
         {
             final ClusterModel model = cluster.model();
+            if (options.metricsAddress() != null)
+            {
+                // Before the restore, so that its compile is the histogram's first.
+                metrics = AgentMetrics.forAgent(options.metricsAddress(), () -> cluster.dataplane().nodes().values());
+                model.compileTimer(metrics.policyCompiles());
+            }
             final int restored = restore(model, state);
             if (restored > 0)
             {
@@ -219,7 +242,9 @@ public final class NodeAgent implements AutoCloseable
             final AttachmentStore attachments = new AttachmentStore(options.stateDirectory());
             // Before the socket serves: what a previous run left half-done is put right first.
             CniRecovery.recover(network, attachments, log);
-            cni = new CniAgent(options.socket(), new CniHandler(network, attachments), log).start();
+            cni = new CniAgent(options.socket(), new CniHandler(network, attachments), log, CniAgent.Limits.DEFAULT,
+                metrics == null ? CniRequestListener.NONE : metrics.cniRequests()).start();
+            final AgentMetrics metricsServer = metrics;
             final CniAgent cniServer = cni;
             if (multiHost != null)
             {
@@ -237,20 +262,22 @@ public final class NodeAgent implements AutoCloseable
             final Path captureSocket = captures.path();
             final ControlApi control = multiHost == null
                 ? new ControlApi(model, () -> cluster.dataplane().nodes().values(),
-                    () -> status(options, cniServer, attachments, captureSocket))
+                    () -> status(options, cniServer, attachments, captureSocket, metricsServer))
                 : new ControlApi(model, multiHost.writer(model), () -> cluster.dataplane().nodes().values(),
                     multiHost::nodes, () ->
                     {
-                        final Map<String, Object> status = status(options, cniServer, attachments, captureSocket);
+                        final Map<String, Object> status = status(options, cniServer, attachments, captureSocket,
+                            metricsServer);
                         status.put("datastore", multiHost.status());
                         return status;
                     });
             final ApiServer api = ApiServer.start(control,
                 new ApiServer.Listen(options.apiSocket(), options.apiTcp(), options.apiTokenFile()), options.limits().api());
-            return new NodeAgent(cluster, multiHost, network, attachments, cni, api, captures, lockChannel);
+            return new NodeAgent(cluster, multiHost, network, attachments, cni, api, captures, metrics, lockChannel);
         }
         catch (final Exception | Error failed)
         {
+            Closeables.closeQuietly(metrics, failed);
             Closeables.closeQuietly(captures, failed);
             Closeables.closeQuietly(cni, failed);
             Closeables.closeQuietly(cluster, failed);
@@ -290,13 +317,17 @@ public final class NodeAgent implements AutoCloseable
     }
 
     private static Map<String, Object> status(final Options options, final CniAgent cni,
-        final AttachmentStore attachments, final Path captureSocket)
+        final AttachmentStore attachments, final Path captureSocket, final AgentMetrics metrics)
     {
         final Map<String, Object> status = new LinkedHashMap<>();
         status.put("stateDirectory", options.stateDirectory().toString());
         status.put("cniSocket", options.socket().toString());
         status.put("apiSocket", options.apiSocket().toString());
         status.put("captureSocket", captureSocket.toString());
+        if (metrics != null)
+        {
+            status.put("metricsAddress", metrics.hostAndPort());
+        }
         status.put("cniRequestsServed", cni.servedCount());
         final List<Map<String, Object>> listed = new ArrayList<>();
         for (final CniAttachment attachment : attachments.all())
@@ -333,12 +364,22 @@ public final class NodeAgent implements AutoCloseable
         return api;
     }
 
+    /** The Prometheus endpoint, or null when the agent serves none. */
+    public AgentMetrics metrics()
+    {
+        return metrics;
+    }
+
     /** Stops serving; CNI pods keep their interfaces (persistent TAPs) and IP leases for the next run. */
     @Override
     public void close()
     {
         try
         {
+            if (metrics != null)
+            {
+                metrics.close();
+            }
             api.close();
             captures.close();
             cni.close();

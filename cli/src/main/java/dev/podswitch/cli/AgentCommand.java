@@ -59,6 +59,11 @@ public final class AgentCommand implements Callable<Integer>
         description = "The bearer token TCP clients must send (a file only its owner can read).")
     private Path apiTokenFile;
 
+    @Option(names = "--metrics-address", paramLabel = "HOST:PORT",
+        description = "Serve Prometheus metrics at http://HOST:PORT/metrics (data plane, policy, conntrack, CNI; "
+            + "docs/observability.md). No authentication: use loopback or a network only Prometheus reaches.")
+    private String metricsAddress;
+
     @Option(names = "--max-pods", paramLabel = "N", defaultValue = "100000",
         description = "Pods the agent's cluster model holds at most; more are refused (default: ${DEFAULT-VALUE}).")
     private int maxPods;
@@ -170,28 +175,6 @@ public final class AgentCommand implements Callable<Integer>
             new ClusterConfigs.Wanted(clusterCidr == null ? null : Ipv4Cidr.parse(clusterCidr), nodePrefixLength, vni));
     }
 
-    /** HOST:PORT on loopback, or null; anything else is refused by the API server with a message. */
-    static java.net.InetSocketAddress tcpAddress(final String listen)
-    {
-        if (listen == null)
-        {
-            return null;
-        }
-        final int colon = listen.lastIndexOf(':');
-        if (colon < 0)
-        {
-            throw new IllegalArgumentException("--api-listen takes HOST:PORT, got " + listen);
-        }
-        try
-        {
-            return new java.net.InetSocketAddress(listen.substring(0, colon), Integer.parseInt(listen.substring(colon + 1)));
-        }
-        catch (final NumberFormatException notAPort)
-        {
-            throw new IllegalArgumentException("--api-listen takes HOST:PORT, got " + listen, notAPort);
-        }
-    }
-
     @Override
     public Integer call() throws Exception
     {
@@ -230,11 +213,12 @@ public final class AgentCommand implements Callable<Integer>
         final NodeAgent agent;
         try
         {
-            final NodeAgent.Options options = new NodeAgent.Options(stateDirectory, socket, apiSocket, tcpAddress(apiListen),
-                apiTokenFile, chosenUnderlay, idleMode, new NodeAgent.Limits(
+            // The API server refuses a non-loopback --api-listen itself, with a message.
+            final NodeAgent.Options options = new NodeAgent.Options(stateDirectory, socket, apiSocket,
+                HostPort.parse("--api-listen", apiListen), apiTokenFile, chosenUnderlay, idleMode, new NodeAgent.Limits(
                     new ClusterModel.Limits(maxNamespaces, maxPods, maxPolicies),
                     new ApiServer.Limits(apiMaxBody, apiMaxConnections, ApiServer.Limits.DEFAULT.readTimeoutSeconds()),
-                    maxCaptures, ringSlots), multiHost());
+                    maxCaptures, ringSlots), multiHost(), HostPort.parse("--metrics-address", metricsAddress));
             agent = scenario == null ? NodeAgent.start(options, System.err)
                 : NodeAgent.start(options, System.err, ScenarioCluster.live(ScenarioLoader.load(scenario), chosenUnderlay,
                     idleMode));
@@ -247,6 +231,11 @@ public final class AgentCommand implements Callable<Integer>
         catch (final DatastoreException unreachable)
         {
             System.err.println("podswitch: " + unreachable.getMessage());
+            return 1;
+        }
+        catch (final java.net.BindException taken)
+        {
+            System.err.println("podswitch: " + taken.getMessage());
             return 1;
         }
         final CountDownLatch stopped = new CountDownLatch(1);
@@ -270,7 +259,8 @@ public final class AgentCommand implements Callable<Integer>
         }, "psw-agent-stop");
         Runtime.getRuntime().addShutdownHook(hook);
         System.err.println("podswitch agent: serving the CNI plugin on " + socket + " and the control API on " + apiSocket
-            + (agent.api().tcpAddress() == null ? "" : " and " + agent.api().tcpAddress()) + "; state in " + stateDirectory
+            + (agent.api().tcpAddress() == null ? "" : " and " + agent.api().tcpAddress())
+            + (agent.metrics() == null ? "" : "; Prometheus metrics on " + agent.metrics().url()) + "; state in " + stateDirectory
             + "; nodes " + agent.cluster().dataplane().nodes().keySet() + "; " + agent.attachments().all().size()
             + " CNI pod(s) attached");
         try

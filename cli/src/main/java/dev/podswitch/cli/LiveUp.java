@@ -4,6 +4,7 @@ import dev.podswitch.agent.api.ApiServer;
 import dev.podswitch.agent.api.ControlApi;
 import dev.podswitch.agent.capture.CaptureServer;
 import dev.podswitch.agent.capture.CaptureTargets;
+import dev.podswitch.agent.metrics.AgentMetrics;
 
 import dev.podswitch.control.ClusterOptions;
 import dev.podswitch.control.ClusterDataplane;
@@ -19,6 +20,7 @@ import dev.podswitch.scenarios.run.Lab;
 
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -43,16 +45,28 @@ public final class LiveUp
     {
     }
 
-    /** Runs until shutdown; returns once everything made is removed again. */
+    /**
+     * Runs until shutdown; returns once everything made is removed again.
+     *
+     * @param metricsAddress where to serve Prometheus {@code /metrics} for every node of the lab, or null.
+     */
     public static void serve(final Scenario scenario, final ClusterOptions.Underlay underlay, final IdleMode idle,
-        final Path stateDirectory, final PrintStream out)
+        final Path stateDirectory, final InetSocketAddress metricsAddress, final PrintStream out)
     {
-        serve(scenario, underlay, idle, stateDirectory, out, new CountDownLatch(1));
+        serve(scenario, underlay, idle, stateDirectory, metricsAddress, out, new CountDownLatch(1));
     }
 
-    /** As {@link #serve(Scenario, ClusterOptions.Underlay, Path, PrintStream)}, also stopping when {@code stop} opens. */
+    /** Without metrics, stopping when {@code stop} opens. */
     static void serve(final Scenario scenario, final ClusterOptions.Underlay underlay, final IdleMode idle,
         final Path stateDirectory, final PrintStream out, final CountDownLatch stop)
+    {
+        serve(scenario, underlay, idle, stateDirectory, null, out, stop);
+    }
+
+    /** As {@link #serve(Scenario, ClusterOptions.Underlay, IdleMode, Path, InetSocketAddress, PrintStream)}, also stopping when {@code stop} opens. */
+    static void serve(final Scenario scenario, final ClusterOptions.Underlay underlay, final IdleMode idle,
+        final Path stateDirectory, final InetSocketAddress metricsAddress, final PrintStream out,
+        final CountDownLatch stop)
     {
         final long pid = ProcessHandle.current().pid();
         final String scenarioName = scenario.file().toString();
@@ -79,9 +93,10 @@ public final class LiveUp
                     .write(stateDirectory))))
         {
             final LiveEndpoints endpoints = (LiveEndpoints)lab.endpoints();
+            final AgentMetrics metrics = metricsAddress == null ? null : startMetrics(lab, metricsAddress, out);
             final CaptureServer captures = startCaptures(lab, LabStateFile.socketFor(stateDirectory, pid), out);
             final ApiServer api = startApi(lab, scenarioName, LabStateFile.apiSocketFor(stateDirectory, pid),
-                captures == null ? null : captures.path(), out);
+                captures == null ? null : captures.path(), metrics, out);
             try
             {
                 if (captures != null)
@@ -94,7 +109,7 @@ public final class LiveUp
                 }
                 new LabStateFile(pid, scenarioName, endpoints.namespaces(), socket.get(), apiSocket.get())
                     .write(stateDirectory);
-                print(scenario, lab, stateDirectory, pid, captures != null, api, out);
+                print(scenario, lab, stateDirectory, pid, captures != null, api, metrics, out);
                 stop.await();
                 out.println("podswitch: stopping; removing the namespaces and links");
             }
@@ -110,6 +125,10 @@ public final class LiveUp
                 if (captures != null)
                 {
                     captures.close();
+                }
+                if (metrics != null)
+                {
+                    metrics.close();
                 }
             }
         }
@@ -141,6 +160,22 @@ public final class LiveUp
         }
     }
 
+    /** Prometheus metrics of every node of the lab and of its policy compiles; null (said why) if it cannot listen. */
+    private static AgentMetrics startMetrics(final Lab lab, final InetSocketAddress address, final PrintStream out)
+    {
+        try
+        {
+            final AgentMetrics metrics = AgentMetrics.forLab(address, () -> lab.cluster().nodes().values());
+            lab.model().compileTimer(metrics.policyCompiles());
+            return metrics;
+        }
+        catch (final java.io.IOException failed)
+        {
+            out.println("podswitch: no Prometheus metrics for this lab: " + failed.getMessage());
+            return null;
+        }
+    }
+
     /** The capture endpoint for every pod, host and tunnel port of the lab; null (said why) if it cannot listen. */
     private static CaptureServer startCaptures(final Lab lab, final Path socket, final PrintStream out)
     {
@@ -168,7 +203,7 @@ public final class LiveUp
      * and status work on a lab exactly as on an agent; null (said why) if it cannot listen.
      */
     private static ApiServer startApi(final Lab lab, final String scenarioName, final Path socket,
-        final Path captureSocket, final PrintStream out)
+        final Path captureSocket, final AgentMetrics metrics, final PrintStream out)
     {
         final Map<String, Object> status = new LinkedHashMap<>();
         status.put("lab", scenarioName);
@@ -177,6 +212,10 @@ public final class LiveUp
         if (captureSocket != null)
         {
             status.put("captureSocket", captureSocket.toString());
+        }
+        if (metrics != null)
+        {
+            status.put("metricsAddress", metrics.hostAndPort());
         }
         final ControlApi control = new ControlApi(lab.model(), () -> lab.cluster().nodes().values(), () -> status);
         try
@@ -191,7 +230,7 @@ public final class LiveUp
     }
 
     private static void print(final Scenario scenario, final Lab lab, final Path stateDirectory, final long pid,
-        final boolean captures, final ApiServer api, final PrintStream out)
+        final boolean captures, final ApiServer api, final AgentMetrics metrics, final PrintStream out)
     {
         final Map<String, LivePod> members = ((LiveEndpoints)lab.endpoints()).members();
         out.println("podswitch: " + scenario.name() + " is up (initial state: before any step, no NetworkPolicy yet)");
@@ -230,6 +269,12 @@ public final class LiveUp
             out.println("    podswitch apply -f policy.yaml          # NetworkPolicy in force for new connections at once");
             out.println("    podswitch label pod " + members.keySet().stream().filter(key -> key.contains("/")).findFirst()
                 .orElse("default/NAME") + " role=db");
+            out.println();
+        }
+        if (metrics != null)
+        {
+            out.println("  Prometheus metrics of every node (no authentication; docs/observability.md):");
+            out.println("    curl -s " + metrics.url());
             out.println();
         }
         out.println("  State file: " + LabStateFile.fileFor(stateDirectory, pid));

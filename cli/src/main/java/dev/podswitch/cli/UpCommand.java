@@ -42,6 +42,11 @@ public final class UpCommand implements Callable<Integer>
             + "else $XDG_RUNTIME_DIR/podswitch).")
     private Path stateDirectory;
 
+    @Option(names = "--metrics-address", paramLabel = "HOST:PORT",
+        description = "Serve Prometheus metrics of every node of the lab at http://HOST:PORT/metrics "
+            + "(docs/observability.md). No authentication: use loopback.")
+    private String metricsAddress;
+
     @Override
     public Integer call()
     {
@@ -71,6 +76,16 @@ public final class UpCommand implements Callable<Integer>
             System.err.println("podswitch: --idle " + idle + " is not one of: busy-spin, yield, blocking");
             return Main.EXIT_INVALID;
         }
+        final java.net.InetSocketAddress metrics;
+        try
+        {
+            metrics = HostPort.parse("--metrics-address", metricsAddress);
+        }
+        catch (final IllegalArgumentException bad)
+        {
+            System.err.println("podswitch: " + bad.getMessage());
+            return Main.EXIT_INVALID;
+        }
         final Scenario scenario;
         try
         {
@@ -84,7 +99,7 @@ public final class UpCommand implements Callable<Integer>
         try
         {
             LiveUp.serve(scenario, chosen, idleMode, stateDirectory != null ? stateDirectory : LabStateFile.defaultDirectory(),
-                System.out);
+                metrics, System.out);
             return Main.EXIT_OK;
         }
         catch (final UnsupportedScenarioException | IllegalArgumentException | IllegalStateException

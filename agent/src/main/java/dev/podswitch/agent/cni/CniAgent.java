@@ -61,6 +61,7 @@ public final class CniAgent implements AutoCloseable
     private final CniHandler cni;
     private final PrintStream log;
     private final Limits limits;
+    private final CniRequestListener listener;
     private final Semaphore connections;
     private final Object driver = new Object();
     private final AtomicLong served = new AtomicLong();
@@ -76,6 +77,14 @@ public final class CniAgent implements AutoCloseable
 
     public CniAgent(final Path socket, final CniHandler cni, final PrintStream log, final Limits limits)
     {
+        this(socket, cni, log, limits, CniRequestListener.NONE);
+    }
+
+    /** @param listener told of every CNI request answered (metrics). */
+    public CniAgent(final Path socket, final CniHandler cni, final PrintStream log, final Limits limits,
+        final CniRequestListener listener)
+    {
+        this.listener = java.util.Objects.requireNonNull(listener, "listener");
         this.socket = socket;
         this.cni = cni;
         this.log = log;
@@ -162,6 +171,7 @@ public final class CniAgent implements AutoCloseable
     /** The answer to a connection past the limit, written without reading its request and without blocking. */
     private void refuseBusy(final SocketChannel connection)
     {
+        final long started = System.nanoTime();
         try (connection)
         {
             final CniHandler.Outcome busy = new CniHandler.Outcome(1, CniVersions.errorJson(CniVersions.LATEST,
@@ -173,6 +183,7 @@ public final class CniAgent implements AutoCloseable
             connection.configureBlocking(false);
             connection.write(ByteBuffer.wrap(bytes.toByteArray()));
             log.println(stamp() + " refused a connection: " + limits.maxConnections() + " in progress");
+            listener.answered(CniRequestListener.UNREAD, CniVersions.TRY_AGAIN_LATER, (System.nanoTime() - started) / 1e9);
         }
         catch (final IOException gone)
         {
@@ -198,9 +209,11 @@ public final class CniAgent implements AutoCloseable
             });
             if (request.kind() == CniWire.KIND_CNI)
             {
+                final long tookNs = System.nanoTime() - started;
                 log.println(stamp() + " " + describe(request.pairs()) + " -> "
                     + (outcome.exitStatus() == 0 ? "ok" : "error " + outcome.stdout().strip()) + " ("
-                    + (System.nanoTime() - started) / 1_000 + " µs)");
+                    + tookNs / 1_000 + " µs)");
+                listener.answered(request.pairs().get("CNI_COMMAND"), outcome.errorCode(), tookNs / 1e9);
             }
         }
         catch (final Throwable failed)

@@ -47,6 +47,19 @@ public final class ClusterModel implements ClusterWriter
         void record(List<ClusterChange> changes, ModelSnapshot after) throws IOException;
     }
 
+    /**
+     * Told how long each apply's incremental policy compile took — what a daemon's metrics export as
+     * {@code podswitch_policy_compile_seconds}. A listener rather than a metrics library here, so the
+     * switch depends on none. Called inside the apply (the model's monitor held): it must be quick.
+     */
+    @FunctionalInterface
+    public interface CompileTimer
+    {
+        CompileTimer NONE = seconds -> { };
+
+        void compiled(double seconds);
+    }
+
     /** What one change did, as kubectl says it: {@code networkpolicy default/db created}. */
     public record Outcome(String subject, String verb, List<FieldError> warnings)
     {
@@ -86,6 +99,7 @@ public final class ClusterModel implements ClusterWriter
     /** Keeps the last snapshot's identities, selectors and tables, so each publish compiles only what changed. */
     private final IncrementalPolicyCompiler compiler = new IncrementalPolicyCompiler();
     private Journal journal = Journal.NONE;
+    private CompileTimer compileTimer = CompileTimer.NONE;
     private volatile ModelSnapshot current = ModelSnapshot.empty();
 
     public ClusterModel(final PolicyPublisher publisher)
@@ -103,6 +117,12 @@ public final class ClusterModel implements ClusterWriter
     public synchronized void journal(final Journal journal)
     {
         this.journal = Objects.requireNonNull(journal, "journal");
+    }
+
+    /** Sets who is told each compile's duration from now on ({@link CompileTimer#NONE}: nobody). */
+    public synchronized void compileTimer(final CompileTimer timer)
+    {
+        this.compileTimer = Objects.requireNonNull(timer, "timer");
     }
 
     public ModelSnapshot snapshot()
@@ -124,7 +144,9 @@ public final class ClusterModel implements ClusterWriter
         final List<Outcome> outcomes = tryAll(state, changes);
         final ModelSnapshot next = state.snapshot(current.revision() + 1);
         journal.record(changes, next);
+        final long compileStarted = System.nanoTime();
         final PolicyTable table = compiler.update(next.policyCluster());
+        compileTimer.compiled((System.nanoTime() - compileStarted) / 1e9);
         current = next;
         publisher.publish(table);
         return outcomes;

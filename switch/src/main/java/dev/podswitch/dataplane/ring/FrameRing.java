@@ -164,4 +164,22 @@ public final class FrameRing
     {
         return ring.getCursor() == poller.getSequence().get();
     }
+
+    /** How many slots the ring has. */
+    public int slots()
+    {
+        return ring.getBufferSize();
+    }
+
+    /**
+     * Slots in use now: claimed by a producer and not yet drained by the pipeline. Any thread may
+     * ask (two volatile reads, the producers' cursor and the poller's sequence); while frames flow the
+     * answer is a moment's, clamped to [0, {@link #slots()}] (the two reads are not taken at one
+     * instant). Not used by the data plane itself.
+     */
+    public int occupancy()
+    {
+        final long used = ring.getBufferSize() - ring.remainingCapacity();
+        return (int)Math.max(0, Math.min(ring.getBufferSize(), used));
+    }
 }

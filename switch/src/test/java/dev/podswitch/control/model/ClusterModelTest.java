@@ -185,4 +185,20 @@ class ClusterModelTest
         assertEquals(1, small.snapshot().policies().size());
         assertEquals(1, small.snapshot().pods().size());
     }
+
+    @Test
+    void shouldTellTheCompileTimerOncePerApplyAndNeverForARefusedOne() throws Exception
+    {
+        final List<Double> compiles = new ArrayList<>();
+        model.compileTimer(compiles::add);
+        model.apply(new ClusterChange.ApplyNetworkPolicy(policy("default", "p", Map.of())));
+        model.apply(new ClusterChange.PutNamespace("prod", Map.of()));
+        assertThrows(ModelException.class, () -> model.apply(new ClusterChange.ApplyNetworkPolicy(
+            policy("default", "bad", Map.of("matchLabels", Map.of("app", 7))))));
+        assertEquals(2, compiles.size(), compiles.toString());
+        assertTrue(compiles.stream().allMatch(seconds -> seconds >= 0 && seconds < 60), compiles.toString());
+        model.compileTimer(ClusterModel.CompileTimer.NONE);
+        model.apply(new ClusterChange.PutNamespace("staging", Map.of()));
+        assertEquals(2, compiles.size());
+    }
 }

@@ -52,6 +52,22 @@ class FrameRingTest
         assertTrue(ring.offer(1, frame, 0, 60), "room again after the drain");
     }
 
+    @Test
+    void shouldReportTheSlotsInUseUntilThePipelineDrainsThem()
+    {
+        final MemorySegment frame = MemorySegment.ofArray(new byte[60]);
+        assertEquals(8, ring.slots());
+        assertEquals(0, ring.occupancy());
+        for (int i = 0; i < 8; i++)
+        {
+            assertTrue(ring.offer(1, frame, 0, 60));
+        }
+        assertFalse(ring.offer(1, frame, 0, 60));
+        assertEquals(8, ring.occupancy(), "full: the refused frame takes no slot");
+        drainLengths();
+        assertEquals(0, ring.occupancy());
+    }
+
     /**
      * A frame longer than a slot (a jumbo datagram from the UDP underlay, a misconfigured port)
      * must be refused like a full ring. Today the copy throws after the slot was claimed, and the
