@@ -54,6 +54,14 @@ public final class DataplaneCollector implements MultiCollector
         final Family occupancy = Family.gauge("podswitch_ring_occupancy",
             "Receive ring slots in use now: frames waiting for the node's pipeline.");
         final Family slots = Family.gauge("podswitch_ring_slots", "Receive ring slots of the node.");
+        final Family flowRecords = Family.counter("podswitch_flow_log_records",
+            "Records the node's flow log was written (first packets of new connections forwarded, drops).");
+        final Family flowOverwritten = Family.counter("podswitch_flow_log_overwritten",
+            "Flow log records the ring went round over before any reader could take them.");
+        final Family flowLeftOut = Family.counter("podswitch_flow_log_drops_left_out",
+            "Drops the flow log's per-reason, per-source rate limit did not record.");
+        final Family flowOccupancy = Family.gauge("podswitch_flow_log_occupancy",
+            "Records the node's flow log holds now (at most its capacity).");
         for (final ClusterNode node : nodes.get())
         {
             final NodeDatapath datapath = node.datapath();
@@ -86,9 +94,14 @@ public final class DataplaneCollector implements MultiCollector
             evictions.add(tracked.evictions(), "node", name);
             occupancy.add(datapath.ring().occupancy(), "node", name);
             slots.add(datapath.ring().slots(), "node", name);
+            final var flows = datapath.flows();
+            flowRecords.add(flows.written(), "node", name);
+            flowOverwritten.add(flows.overwritten(), "node", name);
+            flowLeftOut.add(flows.droppedUnrecorded(), "node", name);
+            flowOccupancy.add(Math.min(flows.written(), flows.capacity()), "node", name);
         }
         return new MetricSnapshots(List.of(received.build(), forwarded.build(), answered.build(), dropped.build(),
             verdicts.build(), conntrackEntries.build(), conntrackCapacity.build(), evictions.build(), occupancy.build(),
-            slots.build()));
+            slots.build(), flowRecords.build(), flowOverwritten.build(), flowLeftOut.build(), flowOccupancy.build()));
     }
 }
