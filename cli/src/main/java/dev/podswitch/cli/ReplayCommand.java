@@ -30,8 +30,10 @@ import java.util.concurrent.locks.LockSupport;
  */
 @Command(name = "replay", mixinStandardHelpOptions = true,
     description = {
-        "Inject the frames of an Ethernet capture (pcap or pcapng) into a running agent or `up` lab as if pod NS/NAME "
-            + "had sent them, so that today's policy judges yesterday's traffic: see the verdicts with "
+        "Inject a capture's frames into a running agent or `up` lab as if pod NS/NAME had sent them.",
+        "",
+        "Today's policy judges yesterday's traffic: the frames of an Ethernet capture (pcap or pcapng) enter the "
+            + "pod's node with the pod's port as the input port; see the verdicts with "
             + "`podswitch observe --from-pod NS/NAME` and the counters with `podswitch status`.",
         "",
         "Without --rewrite-source frames go in as captured, and the anti-spoofing check drops every frame not from "
