@@ -119,7 +119,7 @@ public final class ReplayCommand implements Callable<Integer>
         final Progress progress;
         try
         {
-            progress = terminal ? new Progress(PcapFrames.count(file), System.err) : null;
+            progress = terminal ? new Progress(readableFrames(file), System.err) : null;
         }
         catch (final PcapFrames.InvalidCapture invalid)
         {
@@ -135,7 +135,7 @@ public final class ReplayCommand implements Callable<Integer>
             final List<byte[]> batch = new ArrayList<>();
             int bytes = 0;
             PcapFrames.Record record;
-            while ((record = frames.next()) != null)
+            while ((record = next(frames, client, batch, progress)) != null)
             {
                 read++;
                 if (record.truncated())
@@ -174,8 +174,8 @@ public final class ReplayCommand implements Callable<Integer>
         catch (final PcapFrames.InvalidCapture invalid)
         {
             endProgress(progress);
-            System.err.println("podswitch: " + invalid.getMessage() + (sent > 0 ? "; the " + accepted
-                + " frames injected before it stay injected" : ""));
+            System.err.println("podswitch: " + invalid.getMessage() + (sent > 0 ? "; the replay stopped there, "
+                + accepted + " frame" + (accepted == 1 ? "" : "s") + " before it injected" : ""));
             return ApiCommandSupport.EXIT_INVALID;
         }
         catch (final Refused refused)
@@ -191,6 +191,48 @@ public final class ReplayCommand implements Callable<Integer>
         {
             endProgress(progress);
             return ApiCommandSupport.unreachable(unreachable, System.err);
+        }
+    }
+
+    /** The next frame; at damage in the file, what was read before it goes in first, then the error. */
+    private PcapFrames.Record next(final PcapFrames frames, final ApiClient client, final List<byte[]> batch,
+        final Progress progress) throws IOException, Refused
+    {
+        try
+        {
+            return frames.next();
+        }
+        catch (final PcapFrames.InvalidCapture damaged)
+        {
+            if (!batch.isEmpty())
+            {
+                send(client, batch, progress);
+                batch.clear();
+            }
+            throw damaged;
+        }
+    }
+
+    /**
+     * The total for the progress line: the frames before the end or before damage, which the
+     * replay itself then reports where it meets it (so a terminal changes nothing of what goes in).
+     */
+    private static long readableFrames(final Path file) throws PcapFrames.InvalidCapture
+    {
+        try (PcapFrames frames = PcapFrames.open(file))
+        {
+            try
+            {
+                while (frames.next() != null)
+                {
+                    // counting
+                }
+                return frames.count();
+            }
+            catch (final PcapFrames.InvalidCapture damaged)
+            {
+                return frames.count();
+            }
         }
     }
 

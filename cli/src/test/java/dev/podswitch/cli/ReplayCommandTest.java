@@ -229,6 +229,21 @@ class ReplayCommandTest
         assertEquals(2, replay("-r", notes.toString(), "--pod", "default/web"));
         assertTrue(err.toString().contains(notes + " is not a capture file"), err.toString());
 
+        // Two whole frames, then a record that promises 74 bytes of which 20 are there.
+        final Path whole = ReplayPcaps.write(work.resolve("whole.pcap"), DataLinkType.EN10MB, List.of(
+            ReplayPcaps.syn(Ipv4.format(db.ip()), 1, DENIED, 0), ReplayPcaps.syn(Ipv4.format(db.ip()), 2, DENIED, 0)));
+        final java.nio.ByteBuffer cut = java.nio.ByteBuffer.allocate(16 + 20).order(java.nio.ByteOrder.nativeOrder());
+        cut.putInt(1_709_294_401).putInt(0).putInt(74).putInt(74);
+        final Path damaged = work.resolve("damaged.pcap");
+        Files.write(damaged, Files.readAllBytes(whole));
+        Files.write(damaged, cut.array(), java.nio.file.StandardOpenOption.APPEND);
+        final long spoofedBefore = counters("node-1").droppedCount(DropReason.SPOOFED_SOURCE);
+        assertEquals(2, replay("-r", damaged.toString(), "--pod", "default/web"));
+        assertTrue(err.toString().contains(damaged + ": cannot read frame 3"), err.toString());
+        assertTrue(err.toString().contains("the replay stopped there, 2 frames before it injected"), err.toString());
+        awaitEquals(spoofedBefore + 2, () -> counters("node-1").droppedCount(DropReason.SPOOFED_SOURCE),
+            "the frames before the damage went in");
+
         final Path empty = ReplayPcaps.write(work.resolve("empty.pcap"), DataLinkType.EN10MB, List.of());
         assertEquals(1, replay("-r", empty.toString(), "--pod", "default/nobody"));
         assertTrue(err.toString().contains("pods \"default/nobody\" not found"), err.toString());

@@ -130,19 +130,6 @@ public final class PcapFrames implements AutoCloseable
         }
     }
 
-    /** How many frames the file holds: reads it through once (the file must not be damaged). */
-    public static long count(final Path file) throws InvalidCapture
-    {
-        try (PcapFrames frames = open(file))
-        {
-            while (frames.next() != null)
-            {
-                // counting
-            }
-            return frames.count();
-        }
-    }
-
     @Override
     public void close()
     {
