@@ -131,6 +131,10 @@ public final class ControlApi
         {
             return only(method, "GET", () -> FlowsResource.of(nodes.get(), model.snapshot(), query));
         }
+        if (ReplayResource.matches(path))
+        {
+            return only(method, "POST", () -> ReplayResource.inject(nodes.get(), model.snapshot(), path, query, body));
+        }
         if (joined.startsWith(CORE + "/") || joined.equals(CORE))
         {
             return core(method, path.subList(2, path.size()), body);

@@ -106,6 +106,23 @@ public final class ApiClient
     public Response send(final String method, final String path, final Object body) throws IOException
     {
         final byte[] content = body == null ? new byte[0] : JSON.writeValueAsBytes(body);
+        return exchange(method, path, content, method.equals("PATCH") ? "application/merge-patch+json" : "application/json");
+    }
+
+    /**
+     * A request whose body is {@code content} as it is, of {@code contentType} (a replay's frames:
+     * application/octet-stream); the answer is JSON as ever. A daemon that refuses a body before
+     * reading it all (413) may close while it is still being written: its answer is read anyway.
+     */
+    public Response sendBytes(final String method, final String path, final byte[] content, final String contentType)
+        throws IOException
+    {
+        return exchange(method, path, content, contentType);
+    }
+
+    private Response exchange(final String method, final String path, final byte[] content, final String contentType)
+        throws IOException
+    {
         if (handler != null)
         {
             return handler.handle(method, path, content);
@@ -116,8 +133,7 @@ public final class ApiClient
             .append("Content-Length: ").append(content.length).append("\r\n");
         if (content.length > 0)
         {
-            head.append("Content-Type: ").append(method.equals("PATCH") ? "application/merge-patch+json"
-                : "application/json").append("\r\n");
+            head.append("Content-Type: ").append(contentType).append("\r\n");
         }
         if (token != null)
         {
@@ -129,7 +145,23 @@ public final class ApiClient
         {
             channel.connect(socket != null ? UnixDomainSocketAddress.of(socket) : tcp);
             writeFully(channel, ByteBuffer.wrap(head.toString().getBytes(StandardCharsets.UTF_8)));
-            writeFully(channel, ByteBuffer.wrap(content));
+            try
+            {
+                writeFully(channel, ByteBuffer.wrap(content));
+            }
+            catch (final IOException closedEarly)
+            {
+                // The daemon answered before it read the whole body (413) and closed: its answer says why.
+                try
+                {
+                    return parse(readAll(channel));
+                }
+                catch (final IOException noAnswer)
+                {
+                    closedEarly.addSuppressed(noAnswer);
+                    throw closedEarly;
+                }
+            }
             return parse(readAll(channel));
         }
     }
@@ -146,7 +178,7 @@ public final class ApiClient
     {
         final ByteArrayOutputStream all = new ByteArrayOutputStream();
         final ByteBuffer buffer = ByteBuffer.allocate(64 * 1024);
-        while (channel.read(buffer) >= 0)
+        while (readSome(channel, buffer, all.size()) >= 0)
         {
             all.write(buffer.array(), 0, buffer.position());
             buffer.clear();
@@ -156,6 +188,27 @@ public final class ApiClient
             }
         }
         return all.toByteArray();
+    }
+
+    /**
+     * A daemon that answered before reading the whole body (413) and closed resets the connection
+     * once its answer has been read: after some bytes, a reset is the end of the answer.
+     */
+    private static int readSome(final SocketChannel channel, final ByteBuffer buffer, final int readSoFar)
+        throws IOException
+    {
+        try
+        {
+            return channel.read(buffer);
+        }
+        catch (final IOException reset)
+        {
+            if (readSoFar == 0 && buffer.position() == 0)
+            {
+                throw reset;
+            }
+            return -1;
+        }
     }
 
     static Response parse(final byte[] raw) throws IOException

@@ -124,6 +124,40 @@ public final class FrameRing
     }
 
     /**
+     * As {@link #offer(int, MemorySegment, long, int)}, for a producer that would rather wait than
+     * drop (a replay from the control API): false when the ring is full, and that is <em>not</em>
+     * counted as a drop, since the caller retries the same frame. Safe from any thread: the ring is
+     * multi-producer (Disruptor's claim is a CAS on the shared cursor), as for every other port.
+     *
+     * @throws IllegalArgumentException when the frame is longer than a slot (the caller checks first).
+     */
+    public boolean offerIfRoom(final int inPortId, final MemorySegment source, final long offset, final int length)
+    {
+        if (length > frameCapacity)
+        {
+            throw new IllegalArgumentException("a " + length + "-byte frame does not fit a " + frameCapacity
+                + "-byte ring slot");
+        }
+        final long sequence;
+        try
+        {
+            sequence = ring.tryNext();
+        }
+        catch (final InsufficientCapacityException full)
+        {
+            return false;
+        }
+        final Frame frame = ring.get(sequence);
+        MemorySegment.copy(source, offset, frame.segment(), 0, length);
+        frame.length(length);
+        frame.inPortId(inPortId);
+        frame.tunnelSourceIp(0);
+        frame.offload(0);
+        ring.publish(sequence);
+        return true;
+    }
+
+    /**
      * Publishes the frame in {@code filled} by swapping buffers with a free slot (see
      * {@link Frame#swap}); returns the buffer to fill next — the slot's old one, or {@code filled}
      * itself when the ring is full (a counted RING_FULL drop).

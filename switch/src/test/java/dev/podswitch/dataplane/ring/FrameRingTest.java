@@ -93,4 +93,31 @@ class FrameRingTest
         assertFalse(accepted);
         assertEquals(List.of(60), delivered, "the next frame must still reach the pipeline");
     }
+
+    /** A replay waits for room instead of dropping: a full ring says no without counting a drop, and nothing is claimed. */
+    @Test
+    void shouldRefuseWithoutCountingWhenAWaitingProducerFindsTheRingFull()
+    {
+        final MemorySegment frame = MemorySegment.ofArray(new byte[60]);
+        for (int i = 0; i < 8; i++)
+        {
+            assertTrue(ring.offerIfRoom(3, frame, 0, 60));
+        }
+        assertFalse(ring.offerIfRoom(3, frame, 0, 60));
+        assertEquals(0, counters.droppedCount(DropReason.RING_FULL), "the producer retries: no drop");
+        assertEquals(0, counters.receivedCount());
+        assertEquals(8, drainLengths().size());
+        assertTrue(ring.offerIfRoom(3, frame, 0, 60), "room again after the drain");
+        boolean refused = false;
+        try
+        {
+            ring.offerIfRoom(3, MemorySegment.ofArray(new byte[65]), 0, 65);
+        }
+        catch (final IllegalArgumentException tooLong)
+        {
+            refused = true;
+        }
+        assertTrue(refused, "a frame longer than a slot is the caller's mistake");
+        assertEquals(List.of(60), drainLengths(), "and claimed no slot");
+    }
 }
