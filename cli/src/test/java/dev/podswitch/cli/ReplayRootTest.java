@@ -34,32 +34,6 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 @Tag("root")
 class ReplayRootTest
 {
-    private static final String LAB = """
-        name: replay lab
-        cluster:
-          nodes: [node-1, node-2]
-        namespaces:
-          default: {}
-          prod: {}
-        pods:
-          - {name: web, namespace: default, node: node-1, ip: 10.244.0.10, labels: {app: web}}
-          - {name: db, namespace: prod, node: node-2, ip: 10.244.1.10, labels: {app: db},
-             ports: [{name: mysql, containerPort: 3306}]}
-        """;
-    private static final String ONLY_WEB_ON_3306 = """
-        apiVersion: networking.k8s.io/v1
-        kind: NetworkPolicy
-        metadata: {name: db-policy, namespace: prod}
-        spec:
-          podSelector: {matchLabels: {app: db}}
-          policyTypes: [Ingress]
-          ingress:
-          - from:
-            - namespaceSelector: {}
-              podSelector: {matchLabels: {app: web}}
-            ports:
-            - {protocol: TCP, port: 3306}
-        """;
     private static final int ALLOWED_SYNS = 3;
     private static final int DENIED_SYNS = 5;
 
@@ -69,13 +43,7 @@ class ReplayRootTest
     @BeforeEach
     void requireLiveLab()
     {
-        final String missing = LiveSupport.unavailableReason() != null ? LiveSupport.unavailableReason()
-            : LiveProbes.pingMissing();
-        if (missing != null && "true".equals(System.getenv("CI")))
-        {
-            fail("CI=true: the live tests must run, but " + missing);
-        }
-        assumeTrue(missing == null, () -> "root test skipped: " + missing);
+        PolicyUpLab.requireLiveLab();
     }
 
     @Test
@@ -86,24 +54,17 @@ class ReplayRootTest
         {
             if (i < ALLOWED_SYNS)
             {
-                frames.add(ReplayPcaps.syn("10.244.1.10", 41_000 + i, 3306, 0));
+                frames.add(ReplayPcaps.syn(PolicyUpLab.DB_IP, 41_000 + i, 3306, 0));
             }
-            frames.add(ReplayPcaps.syn("10.244.1.10", 42_000 + i, 5432, 0));
+            frames.add(ReplayPcaps.syn(PolicyUpLab.DB_IP, 42_000 + i, 5432, 0));
         }
         final Path pcap = ReplayPcaps.write(work.resolve("yesterday.pcap"), DataLinkType.EN10MB, frames);
-        final Path cluster = Files.writeString(work.resolve("lab.yaml"), LAB);
-        final Map<String, String> environment = Map.of("PODSWITCH_STATE_DIR", work.resolve("labs").toString());
-        try (DaemonProcess up = DaemonProcess.start(work, environment, null, "up", cluster.toString()))
+        try (PolicyUpLab lab = PolicyUpLab.start(work))
         {
-            final LabStateFile lab = LabStateFile.read(LabStateFile.fileFor(work.resolve("labs"), up.pid()));
-            assertTrue(lab != null && lab.api() != null, up.log());
-            final String api = lab.api();
-            final Path policy = Files.writeString(work.resolve("policy.yaml"), ONLY_WEB_ON_3306);
-            assertEquals(0, DaemonProcess.run(environment, "apply", "-f", policy.toString(), "--socket", api).exit());
-            final long deniedBefore = deniedIngress(environment, api);
+            final long deniedBefore = deniedIngress(lab);
 
-            final DaemonProcess.Result replayed = DaemonProcess.run(environment, "replay", "-r", pcap.toString(),
-                "--pod", "default/web", "--rewrite-source", "--socket", api);
+            final DaemonProcess.Result replayed = lab.run("replay", "-r", pcap.toString(), "--pod", "default/web",
+                "--rewrite-source");
             assertEquals(0, replayed.exit(), replayed.err());
             assertTrue(replayed.out().contains((ALLOWED_SYNS + DENIED_SYNS) + " frames read, "
                 + (ALLOWED_SYNS + DENIED_SYNS) + " injected (" + (ALLOWED_SYNS + DENIED_SYNS) + " rewritten as the pod's)"),
@@ -112,31 +73,24 @@ class ReplayRootTest
 
             // The counter rises by exactly the denied SYNs: wait for it, then make sure nothing more comes.
             final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            long denied = deniedIngress(environment, api);
+            long denied = deniedIngress(lab);
             while (denied < deniedBefore + DENIED_SYNS && System.nanoTime() < deadline)
             {
                 Thread.sleep(100);
-                denied = deniedIngress(environment, api);
+                denied = deniedIngress(lab);
             }
             Thread.sleep(500);
-            assertEquals(deniedBefore + DENIED_SYNS, deniedIngress(environment, api),
+            assertEquals(deniedBefore + DENIED_SYNS, deniedIngress(lab),
                 "POLICY_DENIED_INGRESS rose by exactly the denied frames");
 
-            final DaemonProcess.Result observed = DaemonProcess.run(environment, "observe", "--from-pod", "default/web",
-                "--to-pod", "prod/db", "--node", "node-2", "--protocol", "TCP", "--last", "100", "-o", "json",
-                "--socket", api);
-            assertEquals(0, observed.exit(), observed.err());
-            final List<JsonNode> flows = new ArrayList<>();
-            for (final String line : observed.out().lines().toList())
-            {
-                flows.add(new ObjectMapper().readTree(line));
-            }
+            final List<JsonNode> flows = lab.observeJson("--from-pod", "default/web", "--to-pod", "prod/db", "--node",
+                "node-2", "--protocol", "TCP", "--last", "100");
             final List<JsonNode> allowed = byPort(flows, 3306);
             assertEquals(ALLOWED_SYNS, allowed.size(), "one new connection per SYN to 3306: " + flows);
             for (final JsonNode flow : allowed)
             {
                 assertEquals("FORWARDED", flow.path("verdict").asText(), flow.toString());
-                assertEquals("10.244.0.10", flow.path("source").path("ip").asText(), "the pod's own address: " + flow);
+                assertEquals(PolicyUpLab.WEB_IP, flow.path("source").path("ip").asText(), "the pod's own address: " + flow);
                 assertTrue(flow.path("l4").path("TCP").path("flags").path("SYN").asBoolean(), flow.toString());
                 assertEquals("db-policy", flow.path("ingress_allowed_by").path(0).path("name").asText(), flow.toString());
             }
@@ -158,9 +112,9 @@ class ReplayRootTest
     }
 
     /** POLICY_DENIED_INGRESS summed over the lab's nodes, from {@code podswitch status -o json}. */
-    private static long deniedIngress(final Map<String, String> environment, final String api) throws Exception
+    private static long deniedIngress(final PolicyUpLab lab) throws Exception
     {
-        final DaemonProcess.Result status = DaemonProcess.run(environment, "status", "-o", "json", "--socket", api);
+        final DaemonProcess.Result status = lab.run("status", "-o", "json");
         assertEquals(0, status.exit(), status.err());
         long total = 0;
         for (final JsonNode node : new ObjectMapper().readTree(status.out()).path("nodes"))
