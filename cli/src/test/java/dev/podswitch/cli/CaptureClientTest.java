@@ -132,7 +132,7 @@ class CaptureClientTest
     @Test
     void shouldKeepTheSocketInTheStateFileAndReadOldFilesWithout()
     {
-        final LabStateFile state = new LabStateFile(42, "a \"b\".yaml", List.of("psw1a2b3c4d"), "/run/podswitch/lab-42.sock");
+        final LabStateFile state = new LabStateFile(42, "a \"b\".yaml", List.of(dev.podswitch.control.live.LiveLab.NAME_PREFIX + "1a2b3c4d"), "/run/podswitch/lab-42.sock");
         assertEquals(state, LabStateFile.parse(state.toJson()));
         final LabStateFile old = LabStateFile.parse("{\"pid\": 7, \"scenario\": \"x.yaml\", \"namespaces\": []}");
         assertNull(old.socket());

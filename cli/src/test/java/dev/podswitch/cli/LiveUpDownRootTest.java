@@ -71,7 +71,7 @@ class LiveUpDownRootTest
                 Thread.sleep(50);
             }
             final String text = printed.toString(StandardCharsets.UTF_8);
-            assertTrue(text.contains("ip netns exec psw"), text);
+            assertTrue(text.contains("ip netns exec " + LiveLab.NAME_PREFIX), text);
             final Path stateFile = LabStateFile.fileFor(stateDirectory, ProcessHandle.current().pid());
             namespaces = LabStateFile.parse(Files.readString(stateFile)).namespaces();
             assertFalse(namespaces.isEmpty(), "the state file lists the namespaces");

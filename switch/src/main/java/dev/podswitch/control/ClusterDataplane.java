@@ -1,6 +1,7 @@
 package dev.podswitch.control;
 
 import dev.podswitch.dataplane.classify.PolicyTable;
+import dev.podswitch.dataplane.conntrack.ConntrackSnapshot;
 import dev.podswitch.dataplane.port.Port;
 import dev.podswitch.dataplane.port.endpoint.ProbeRegistry;
 import dev.podswitch.dataplane.port.endpoint.ServedPorts;
@@ -16,6 +17,7 @@ import dev.podswitch.ipam.cidr.Ipv4Cidr;
 import dev.podswitch.ipam.store.InMemoryIpamStore;
 import dev.podswitch.util.Closeables;
 
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 
@@ -289,6 +291,19 @@ public final class ClusterDataplane implements AutoCloseable
     public boolean runUntilIdle()
     {
         return agents.runUntilIdle();
+    }
+
+    /**
+     * Every node's tracked connections, at most {@code limit} entries each (see
+     * {@link ClusterConnections}). Driver thread: while live, each node's thread makes its copy
+     * between two batches and the driver waits up to {@code timeout}; otherwise no node thread runs
+     * outside {@link #runUntilIdle()}, and the driver copies the tables itself.
+     */
+    public Map<String, ConntrackSnapshot> connections(final int limit, final Duration timeout)
+        throws ClusterConnections.Unavailable
+    {
+        return agents.isLive() ? ClusterConnections.request(nodes().values(), limit, timeout)
+            : ClusterConnections.copy(nodes().values(), limit);
     }
 
     /** Node agent threads in use: 0 when the nodes run on the driver's thread. */

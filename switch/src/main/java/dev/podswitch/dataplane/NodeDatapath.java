@@ -4,6 +4,7 @@ import com.lmax.disruptor.EventPoller;
 import dev.podswitch.dataplane.capture.FrameMirror;
 import dev.podswitch.dataplane.classify.PolicyTable;
 import dev.podswitch.dataplane.conntrack.ConnectionTracker;
+import dev.podswitch.dataplane.conntrack.ConntrackSnapshot;
 import dev.podswitch.dataplane.conntrack.ConntrackTimeouts;
 import dev.podswitch.dataplane.forward.ForwardingTable;
 import dev.podswitch.dataplane.offload.SoftwareOffload;
@@ -21,7 +22,10 @@ import dev.podswitch.dataplane.stats.DatapathCounters;
 import dev.podswitch.dataplane.stats.PolicyVerdictCounters;
 import dev.podswitch.dataplane.stats.DistinctErrorLog;
 
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -59,10 +63,11 @@ public final class NodeDatapath implements EventPoller.Handler<Frame>
     private final NodePorts nodePorts = new NodePorts();
     private volatile FrameMirror captureRequested;
     /**
-     * Commands from other threads, drained at the start of a batch. Lock-free (an empty poll costs a
-     * volatile read) and bounded by {@link #COMMAND_QUEUE_LIMIT}: a full queue refuses.
+     * Commands from other threads, run in order by the node's thread at the start of a batch.
+     * Lock-free (an empty poll costs a volatile read) and bounded by {@link #COMMAND_QUEUE_LIMIT}: a
+     * full queue refuses.
      */
-    private final ConcurrentLinkedQueue<Integer> forgetConnectionsOf = new ConcurrentLinkedQueue<>();
+    private final ConcurrentLinkedQueue<Runnable> commands = new ConcurrentLinkedQueue<>();
     private final AtomicInteger queuedCommands = new AtomicInteger();
     private static final int COMMAND_QUEUE_LIMIT = 4096;
     private int batchCount;
@@ -168,12 +173,78 @@ public final class NodeDatapath implements EventPoller.Handler<Frame>
      */
     public boolean forgetConnectionsOf(final int ip)
     {
+        return submit(() -> pipeline.tracker().removeAllOf(ip));
+    }
+
+    /**
+     * Asks the node's thread for a copy of at most {@code limit} of its tracked connections (see
+     * {@link ConntrackSnapshot}), made at the start of its next batch — the table is the pipeline's,
+     * without locks, so no other thread may read it while the node runs. The future completes on the
+     * node's thread: wait on it ({@code get} with a timeout), do not chain actions to it (they would
+     * run on the pipeline thread), and {@link #withdraw} it if you stop waiting. A node whose thread
+     * is stopped (an emulated run between {@code runUntilIdle} calls) never completes it; its driver
+     * may call {@link #copyConnections} instead.
+     *
+     * @return the pending copy; failed with {@link RejectedExecutionException} when the command
+     * queue is full.
+     */
+    public CompletableFuture<ConntrackSnapshot> requestConnections(final int limit)
+    {
+        if (limit < 0)
+        {
+            throw new IllegalArgumentException("limit=" + limit + " < 0");
+        }
+        final ConnectionsCopy copy = new ConnectionsCopy(limit);
+        if (!submit(copy))
+        {
+            copy.completeExceptionally(new RejectedExecutionException("node " + name + " has "
+                + COMMAND_QUEUE_LIMIT + " commands queued already"));
+        }
+        return copy;
+    }
+
+    /**
+     * Takes back a request of {@link #requestConnections} its caller no longer waits for, so that a
+     * stopped node's queue does not fill with copies nobody reads.
+     *
+     * @return true when it was still queued (it is cancelled and will never run); false when the
+     * node has taken it already (it completes, or has).
+     */
+    public boolean withdraw(final Future<ConntrackSnapshot> request)
+    {
+        if (commands.remove(request))
+        {
+            queuedCommands.decrementAndGet();
+            request.cancel(false);
+            return true;
+        }
+        return false;
+    }
+
+    /**
+     * A copy of at most {@code limit} tracked connections, made on the caller's thread: only the
+     * node's owner thread, or a driver while the node's thread is stopped (between {@code
+     * runUntilIdle} calls of an emulated run), may call it. Anyone else: {@link #requestConnections}.
+     */
+    public ConntrackSnapshot copyConnections(final int limit)
+    {
+        return pipeline.tracker().snapshot(limit, System.nanoTime());
+    }
+
+    /** Commands waiting for the node's next batch. */
+    public int queuedCommands()
+    {
+        return queuedCommands.get();
+    }
+
+    private boolean submit(final Runnable command)
+    {
         if (queuedCommands.incrementAndGet() > COMMAND_QUEUE_LIMIT)
         {
             queuedCommands.decrementAndGet();
             return false;
         }
-        return forgetConnectionsOf.offer(ip);
+        return commands.offer(command);
     }
 
     /** Swaps in a newly compiled policy; new connections are judged by it from the next batch on. */
@@ -270,11 +341,11 @@ public final class NodeDatapath implements EventPoller.Handler<Frame>
      */
     public void beginBatch(final long nowNs)
     {
-        Integer gone;
-        while ((gone = forgetConnectionsOf.poll()) != null)
+        Runnable command;
+        while ((command = commands.poll()) != null)
         {
             queuedCommands.decrementAndGet();
-            pipeline.tracker().removeAllOf(gone);
+            command.run();
         }
         final NodePorts.Snapshot snapshot = nodePorts.snapshot();
         pipeline.begin(tableRef.get(), policyRef.get(), snapshot.ports(), snapshot.mirrors(), captureRequested, nowNs);
@@ -322,6 +393,35 @@ public final class NodeDatapath implements EventPoller.Handler<Frame>
     public String toString()
     {
         return "NodeDatapath{" + name + ", " + table() + "}";
+    }
+
+    /** A request for a copy of the connection table, run by the node's thread unless it was withdrawn first. */
+    private final class ConnectionsCopy extends CompletableFuture<ConntrackSnapshot> implements Runnable
+    {
+        private final int limit;
+
+        ConnectionsCopy(final int limit)
+        {
+            this.limit = limit;
+        }
+
+        @Override
+        public void run()
+        {
+            if (isDone())
+            {
+                return;
+            }
+            try
+            {
+                complete(copyConnections(limit));
+            }
+            catch (final RuntimeException failed)
+            {
+                // The pipeline goes on; the one who asked learns why.
+                completeExceptionally(failed);
+            }
+        }
     }
 
     /** The tunnel's polled socket as one of the node's receive sources (it offers into the node's ring itself). */

@@ -135,6 +135,10 @@ public final class ControlApi
         {
             return only(method, "POST", () -> ReplayResource.inject(nodes.get(), model.snapshot(), path, query, body));
         }
+        if (joined.equals(ConnectionsResource.PATH))
+        {
+            return only(method, "GET", () -> ConnectionsResource.of(nodes.get(), model.snapshot(), query));
+        }
         if (joined.startsWith(CORE + "/") || joined.equals(CORE))
         {
             return core(method, path.subList(2, path.size()), body);

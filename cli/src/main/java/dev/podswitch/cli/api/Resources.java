@@ -19,7 +19,7 @@ public final class Resources
 {
     public enum Kind
     {
-        PODS, NODES, NAMESPACES, NETWORKPOLICIES;
+        PODS, NODES, NAMESPACES, NETWORKPOLICIES, CONNECTIONS;
 
         public static Kind of(final String name)
         {
@@ -29,11 +29,18 @@ public final class Resources
                 case "nodes", "node", "no" -> NODES;
                 case "namespaces", "namespace", "ns" -> NAMESPACES;
                 case "networkpolicies", "networkpolicy", "netpol" -> NETWORKPOLICIES;
+                case "connections", "connection", "conn" -> CONNECTIONS;
                 default -> null;
             };
         }
 
         public String path(final String namespace)
+        {
+            return path(namespace, null);
+        }
+
+        /** @param node only this node's (connections); null: every node's. */
+        public String path(final String namespace, final String node)
         {
             return switch (this)
             {
@@ -42,6 +49,7 @@ public final class Resources
                 case NAMESPACES -> "/api/v1/namespaces";
                 case NETWORKPOLICIES -> namespace == null ? "/apis/networking.k8s.io/v1/networkpolicies"
                     : "/apis/networking.k8s.io/v1/namespaces/" + namespace + "/networkpolicies";
+                case CONNECTIONS -> Connections.path(namespace, node);
             };
         }
 
@@ -77,7 +85,7 @@ public final class Resources
                     flat.put("name", metadata.get("name"));
                     flat.put("labels", metadata.getOrDefault("labels", Map.of()));
                 }
-                case NETWORKPOLICIES -> flat.putAll(item);
+                case NETWORKPOLICIES, CONNECTIONS -> flat.putAll(item);
             }
             return flat;
         }
@@ -137,6 +145,7 @@ public final class Resources
                         rows.add(row);
                     }
                 }
+                case CONNECTIONS -> Connections.rows(items, wide, rows);
             }
             if (rows.size() == 1)
             {
@@ -155,7 +164,7 @@ public final class Resources
         return new Dump(DumpSettings.builder().setDefaultFlowStyle(FlowStyle.BLOCK).build()).dumpToString(value);
     }
 
-    private static String render(final List<List<String>> rows)
+    static String render(final List<List<String>> rows)
     {
         final int[] widths = new int[rows.getFirst().size()];
         for (final List<String> row : rows)
@@ -200,7 +209,7 @@ public final class Resources
         return labels(matchLabels) + (list(fields.get("matchExpressions")).isEmpty() ? "" : " +expressions");
     }
 
-    private static String text(final Object value)
+    static String text(final Object value)
     {
         return value == null ? "<none>" : String.valueOf(value);
     }

@@ -1,5 +1,6 @@
 package dev.podswitch.scenarios.live;
 
+import dev.podswitch.control.live.LiveLab;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -28,7 +29,7 @@ public record LabStateFile(long pid, String scenario, List<String> namespaces, S
     private static final Pattern PID = Pattern.compile("\"pid\"\\s*:\\s*(\\d+)");
     private static final Pattern SCENARIO = Pattern.compile("\"scenario\"\\s*:\\s*\"((?:[^\"\\\\]|\\\\.)*)\"");
     private static final Pattern NAMESPACES = Pattern.compile("\"namespaces\"\\s*:\\s*\\[([^\\]]*)\\]");
-    private static final Pattern NAME = Pattern.compile("\"(psw[0-9A-Za-z]+)\"");
+    private static final Pattern NAME = Pattern.compile("\"(" + LiveLab.NAME_PREFIX + "[0-9A-Za-z]+)\"");
     private static final Pattern SOCKET = Pattern.compile("\"socket\"\\s*:\\s*\"((?:[^\"\\\\]|\\\\.)*)\"");
     private static final Pattern API = Pattern.compile("\"api\"\\s*:\\s*\"((?:[^\"\\\\]|\\\\.)*)\"");
 

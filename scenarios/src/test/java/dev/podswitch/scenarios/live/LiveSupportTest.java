@@ -1,5 +1,6 @@
 package dev.podswitch.scenarios.live;
 
+import dev.podswitch.control.live.LiveLab;
 import dev.podswitch.scenarios.load.ScenarioLoader;
 import dev.podswitch.scenarios.run.UnsupportedScenarioException;
 import org.junit.jupiter.api.Test;
@@ -43,7 +44,8 @@ class LiveSupportTest
     @Test
     void shouldReadBackTheStateFileItWrote(@TempDir final Path directory)
     {
-        final LabStateFile state = new LabStateFile(4242, "library/\"odd\".yaml", List.of("psw0a1b2c3d", "psw00000001"));
+        final LabStateFile state = new LabStateFile(4242, "library/\"odd\".yaml", List.of(LiveLab.NAME_PREFIX + "0a1b2c3d",
+            LiveLab.NAME_PREFIX + "00000001"));
         state.write(directory);
         assertEquals(List.of(LabStateFile.fileFor(directory, 4242)), LabStateFile.list(directory));
         assertEquals(state, LabStateFile.parse(state.toJson()));
@@ -52,9 +54,11 @@ class LiveSupportTest
     @Test
     void shouldReadOnlyPswNamesFromAStateFile()
     {
+        // psw…, or PODSWITCH_LIVE_PREFIX's prefix when a test run names its labs apart.
+        final String name = LiveLab.NAME_PREFIX + "12345678";
         final LabStateFile state = LabStateFile.parse("{\"pid\": 7, \"scenario\": \"x\", \"namespaces\": [\"eth0\", "
-            + "\"psw12345678\", \"../etc\"]}");
-        assertEquals(List.of("psw12345678"), state.namespaces());
+            + "\"" + name + "\", \"../etc\"]}");
+        assertEquals(List.of(name), state.namespaces());
         assertEquals(7, state.pid());
     }
 }

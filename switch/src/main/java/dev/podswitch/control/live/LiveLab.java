@@ -24,8 +24,9 @@ import java.util.concurrent.ThreadLocalRandom;
  * pipeline — anti-spoofing, policy, conntrack, VXLAN between nodes — with kernel stacks at both
  * ends. Needs root (or CAP_NET_ADMIN + CAP_SYS_ADMIN), /dev/net/tun and iproute2.
  *
- * <p>Every namespace and link it makes is named {@code psw} + a random suffix, so parallel labs
- * never collide and leftovers are easy to find ({@code ip netns list | grep ^psw}), and carries
+ * <p>Every namespace and link it makes is named {@code psw} (or {@link #NAME_PREFIX_ENV}'s prefix) + a
+ * random suffix, so parallel labs never collide and leftovers are easy to find
+ * ({@code ip netns list | grep ^psw}), and carries
  * podswitch's mark ({@link NetworkNamespaces#OWNER_MARK}), so that {@code down --all} removes
  * those and never a {@code psw…} namespace somebody made by hand.
  *
@@ -37,7 +38,13 @@ import java.util.concurrent.ThreadLocalRandom;
  */
 public final class LiveLab implements AutoCloseable
 {
-    public static final String NAME_PREFIX = "psw";
+    /**
+     * Names another prefix than {@code psw}: one to four lowercase letters, for a test run that must
+     * keep to names of its own on a shared host. {@code down} and the leftover scans then see only
+     * that prefix's names.
+     */
+    public static final String NAME_PREFIX_ENV = "PODSWITCH_LIVE_PREFIX";
+    public static final String NAME_PREFIX = namePrefix(System.getenv(NAME_PREFIX_ENV));
 
     private final ClusterDataplane cluster;
     private final Map<String, LivePod> podByName = new LinkedHashMap<>();
@@ -51,6 +58,20 @@ public final class LiveLab implements AutoCloseable
         }
         this.cluster = cluster;
         cluster.startLive();
+    }
+
+    static String namePrefix(final String override)
+    {
+        if (override == null || override.isEmpty())
+        {
+            return "psw";
+        }
+        if (!override.matches("[a-z]{1,4}"))
+        {
+            // A longer one would not leave room for the suffix in a 15-character interface name.
+            throw new IllegalStateException(NAME_PREFIX_ENV + "=" + override + " must be one to four lowercase letters");
+        }
+        return override;
     }
 
     public static boolean isAvailable()

@@ -414,4 +414,14 @@ public final class ConnectionTracker
     {
         return table.snapshot();
     }
+
+    /**
+     * At most {@code limit} live entries (unexpired at {@code nowNs}) and whether more were left out
+     * (see {@link ConntrackSnapshot}). A scan of the table on the pipeline thread — a control
+     * command run between batches ({@code NodeDatapath#requestConnections}), not for the packet path.
+     */
+    public ConntrackSnapshot snapshot(final int limit, final long nowNs)
+    {
+        return table.snapshot(limit, nowNs);
+    }
 }

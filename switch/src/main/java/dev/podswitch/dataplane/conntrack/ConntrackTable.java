@@ -431,6 +431,35 @@ final class ConntrackTable
         return all;
     }
 
+    /**
+     * At most {@code limit} live entries (unexpired at {@code nowNs}), in slot order, and whether
+     * more were left out. One pass over the slots, stopping at the first live entry past the limit.
+     * Allocates; a control command, not for the packet path.
+     */
+    ConntrackSnapshot snapshot(final int limit, final long nowNs)
+    {
+        if (limit < 0)
+        {
+            throw new IllegalArgumentException("limit=" + limit + " < 0");
+        }
+        final List<ConntrackEntry> copied = new ArrayList<>(Math.min(limit, size));
+        boolean truncated = false;
+        for (int slot = 0; slot <= mask; slot++)
+        {
+            if (hashBySlot[slot] == 0 || nowNs - entries[(slot << SLOT_SHIFT) + EXPIRY_NS_OFFSET] >= 0)
+            {
+                continue;
+            }
+            if (copied.size() == limit)
+            {
+                truncated = true;
+                break;
+            }
+            copied.add(describe(slot));
+        }
+        return new ConntrackSnapshot(copied, truncated, size, capacity(), zoneLimit, nowNs);
+    }
+
     private void free(final int slot)
     {
         final int zone = (int)(entries[(slot << SLOT_SHIFT) + STATE_OFFSET] >>> 32);
