@@ -87,11 +87,18 @@ public final class LiveUp
         final AtomicReference<String> socket = new AtomicReference<>();
         final AtomicReference<String> apiSocket = new AtomicReference<>();
         new LabStateFile(pid, scenarioName, List.of()).write(stateDirectory);
+        // Many pods take a while (a namespace, a TAP and a listener each): show it on a terminal.
+        final TerminalProgress progress = TerminalProgress.onTerminal("bringing up pods and hosts",
+            scenario.pods().size() + scenario.hosts().size(), 20);
         try (Lab lab = new Lab(scenario, underlay, LiveMode.threads(scenario, 0), idle, LiveMode::liveFrames,
             cluster -> new LiveEndpoints(cluster, endpoints ->
+            {
                 new LabStateFile(pid, scenarioName, endpoints.namespaces(), socket.get(), apiSocket.get())
-                    .write(stateDirectory))))
+                    .write(stateDirectory);
+                progress.update(endpoints.namespaces().size());
+            })))
         {
+            progress.finish();
             final LiveEndpoints endpoints = (LiveEndpoints)lab.endpoints();
             final AgentMetrics metrics = metricsAddress == null ? null : startMetrics(lab, metricsAddress, out);
             final CaptureServer captures = startCaptures(lab, LabStateFile.socketFor(stateDirectory, pid), out);

@@ -5,7 +5,9 @@ public record Style(boolean color)
 {
     public static Style forConsole()
     {
-        return new Style(System.console() != null && System.getenv("NO_COLOR") == null);
+        // Since JDK 22 System.console() exists for redirected output too; only a terminal gets colour.
+        final java.io.Console console = System.console();
+        return new Style(console != null && console.isTerminal() && System.getenv("NO_COLOR") == null);
     }
 
     String good(final String text)
