@@ -49,6 +49,10 @@ public final class ClusterFlows
         long leftOut = 0;
         for (final ClusterNode node : nodes)
         {
+            if (node.datapath() == null)
+            {
+                continue; // another host's node, known by its lease: its own daemon has its flow log.
+            }
             final FlowLog log = node.datapath().flows();
             final FlowView view = new FlowView(snapshot, node.datapath().policy().generation());
             final long start = from.getOrDefault(node.name(), 0L);
