@@ -28,8 +28,6 @@ public final class SubnetLeaser
     private final LongUnaryOperator vtepMacForNetwork;
     private final Consumer<String> log;
     private volatile SubnetLease held;
-    /** Until when a pinned {@link #acquire} keeps asking for its subnet: a short TTL and a bit (an old lease runs out by then), at most a minute. */
-    private long pinnedUntil;
 
     public SubnetLeaser(final Datastore datastore, final ClusterConfig config, final String node, final int underlayAddress,
         final Duration ttl, final LongUnaryOperator vtepMacForNetwork, final Consumer<String> log)
@@ -71,6 +69,32 @@ public final class SubnetLeaser
      */
     public SubnetLease acquire(final Ipv4Cidr remembered, final boolean onlyRemembered) throws DatastoreException
     {
+        // Pinned, the subnet may be on its way out (a lease of this node's last run expiring): ask
+        // again for a short TTL and a bit, at most a minute, before saying who holds it.
+        final long deadline = System.nanoTime() + Duration.ofSeconds(Math.min(ttl.toSeconds() + 5, 60)).toNanos();
+        while (true)
+        {
+            final SubnetLease got = tryAcquire(remembered, onlyRemembered);
+            if (got != null)
+            {
+                return got;
+            }
+            if (System.nanoTime() >= deadline)
+            {
+                final Datastore.Entry holder = remembered == null ? null
+                    : datastore.get(datastore.keys().subnet(remembered));
+                throw new DatastoreException("node " + node + " has pods with IPs of " + remembered + ", but etcd gives "
+                    + "that subnet to " + (holder == null ? "nobody this node may take" : Records.utf8(holder.value()))
+                    + "; not starting with other addresses under running pods. Wait for that lease to expire, or "
+                    + "delete this node's pods (or its state directory) to start on a new subnet");
+            }
+            sleepBriefly();
+        }
+    }
+
+    /** One attempt of {@link #acquire(Ipv4Cidr, boolean)}; null when pinned and the remembered subnet is not free yet. */
+    private SubnetLease tryAcquire(final Ipv4Cidr remembered, final boolean onlyRemembered) throws DatastoreException
+    {
         final Datastore.Listing listing = datastore.list();
         final SubnetLease own = findOwn(listing);
         if (own != null && (!onlyRemembered || own.subnet().equals(remembered)))
@@ -87,21 +111,10 @@ public final class SubnetLeaser
             log.accept("subnet " + remembered + " claimed again (remembered in the state directory)");
             return held;
         }
-        if (onlyRemembered && System.nanoTime() < patienceEnds(onlyRemembered))
-        {
-            // The subnet may be on its way out (a lease of this node's last run expiring): ask again.
-            datastore.revokeLease(lease);
-            sleepBriefly();
-            return acquire(remembered, true);
-        }
         if (onlyRemembered)
         {
             datastore.revokeLease(lease);
-            final Datastore.Entry holder = remembered == null ? null : datastore.get(datastore.keys().subnet(remembered));
-            throw new DatastoreException("node " + node + " has pods with IPs of " + remembered + ", but etcd gives that "
-                + "subnet to " + (holder == null ? "nobody this node may take" : Records.utf8(holder.value()))
-                + "; not starting with other addresses under running pods. Wait for that lease to expire, or delete "
-                + "this node's pods (or its state directory) to start on a new subnet");
+            return null;
         }
         final String subnets = datastore.keys().prefix() + DatastoreKeys.SUBNETS;
         for (long index = 0; index < config.subnetCount(); index++)
@@ -227,15 +240,6 @@ public final class SubnetLeaser
             return true;
         }
         return false;
-    }
-
-    private long patienceEnds(final boolean pinned)
-    {
-        if (pinnedUntil == 0)
-        {
-            pinnedUntil = System.nanoTime() + Duration.ofSeconds(Math.min(ttl.toSeconds() + 5, 60)).toNanos();
-        }
-        return pinned ? pinnedUntil : 0;
     }
 
     private static void sleepBriefly() throws DatastoreException

@@ -127,8 +127,10 @@ final class LocalPodPublisher implements AutoCloseable
                 local.add(pod);
             }
         }
+        final java.util.Set<String> localKeys = new java.util.HashSet<>();
         for (final Pod pod : local)
         {
+            localKeys.add(pod.key());
             final String key = keys.pod(pod.namespace(), pod.name());
             final Datastore.Entry entry = state.raw().get(key);
             final PodRecord record = state.pods().get(pod.key());
@@ -153,7 +155,7 @@ final class LocalPodPublisher implements AutoCloseable
         }
         for (final PodRecord record : state.pods().values())
         {
-            if (!record.node().equals(localNode) || local.stream().anyMatch(pod -> pod.key().equals(record.key())))
+            if (!record.node().equals(localNode) || localKeys.contains(record.key()))
             {
                 continue;
             }

@@ -39,7 +39,6 @@ public final class FlowView
 {
     private static final String[] TCP_FLAGS = {"FIN", "SYN", "RST", "PSH", "ACK", "URG", "ECE", "CWR"};
 
-    private final ModelSnapshot snapshot;
     private final PolicyCluster policies;
     private final Map<Integer, Pod> podByIp = new HashMap<>();
     private final Map<Integer, Host> hostByIp = new HashMap<>();
@@ -52,7 +51,6 @@ public final class FlowView
      */
     public FlowView(final ModelSnapshot snapshot, final long currentGeneration)
     {
-        this.snapshot = snapshot;
         this.policies = snapshot.policyCluster();
         this.currentGeneration = currentGeneration;
         snapshot.pods().values().forEach(pod -> podByIp.put(pod.ip(), pod));
@@ -228,10 +226,5 @@ public final class FlowView
         named.put("namespace", key.substring(0, slash));
         named.put("name", key.substring(slash + 1));
         return named;
-    }
-
-    public ModelSnapshot snapshot()
-    {
-        return snapshot;
     }
 }

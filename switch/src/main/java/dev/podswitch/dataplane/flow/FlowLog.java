@@ -39,6 +39,7 @@ public final class FlowLog
     private static final int GENERATION = 5;
     private static final long WRITING = -1;
 
+    private static final DropReason[] REASONS = DropReason.values();
     private static final VarHandle SLOTS = MethodHandles.arrayElementVarHandle(long[].class);
     private static final VarHandle WRITTEN;
 
@@ -106,11 +107,6 @@ public final class FlowLog
     public long droppedUnrecorded()
     {
         return sampler.suppressedTotal();
-    }
-
-    public DropSampler sampler()
-    {
-        return sampler;
     }
 
     /** Pipeline thread only: the first packet of a new connection went out. */
@@ -195,7 +191,7 @@ public final class FlowLog
                 record.direction = (int)(decision >>> 48) & 0xFF;
                 record.leftOutBefore = (decision >>> 8) & 0xFF_FFFF_FFFFL;
                 final int reason = (int)(decision & 0xFF);
-                record.dropReason = record.verdict == VERDICT_DROPPED ? DropReason.values()[reason] : null;
+                record.dropReason = record.verdict == VERDICT_DROPPED ? REASONS[reason] : null;
                 sink.accept(record);
                 delivered++;
             }
