@@ -51,9 +51,10 @@ final class ConnectionsResource
     static ApiResponse of(final Collection<ClusterNode> running, final ModelSnapshot snapshot,
         final Map<String, List<String>> query, final Duration timeout) throws ApiError
     {
-        final String nodeName = one(query, "node");
-        final String namespace = one(query, "namespace");
-        final int limit = limit(one(query, "limit"));
+        final String nodeName = QueryParameters.one(query, "node");
+        final String namespace = QueryParameters.one(query, "namespace");
+        final int limit = (int)QueryParameters.number(query, "limit", 1, ClusterConnections.DEFAULT_LIMIT,
+            ClusterConnections.DEFAULT_LIMIT, "a number from 1 to " + ClusterConnections.DEFAULT_LIMIT);
         final List<ClusterNode> nodes = new ArrayList<>();
         for (final ClusterNode node : running)
         {
@@ -234,33 +235,5 @@ final class ConnectionsResource
             final String host = host(zone);
             return pod != null ? pod : host != null ? host : Ipv4.format(zone);
         }
-    }
-
-    private static int limit(final String text) throws ApiError
-    {
-        if (text == null)
-        {
-            return ClusterConnections.DEFAULT_LIMIT;
-        }
-        try
-        {
-            final int value = Integer.parseInt(text);
-            if (value < 1 || value > ClusterConnections.DEFAULT_LIMIT)
-            {
-                throw new NumberFormatException();
-            }
-            return value;
-        }
-        catch (final NumberFormatException outOfRange)
-        {
-            throw ApiError.badRequest("limit must be a number from 1 to " + ClusterConnections.DEFAULT_LIMIT + ", not \""
-                + text + "\"");
-        }
-    }
-
-    private static String one(final Map<String, List<String>> query, final String name)
-    {
-        final List<String> values = query.get(name);
-        return values == null || values.isEmpty() || values.getLast().isEmpty() ? null : values.getLast();
     }
 }

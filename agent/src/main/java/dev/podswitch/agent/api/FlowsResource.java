@@ -12,6 +12,9 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
+import static dev.podswitch.agent.api.QueryParameters.number;
+import static dev.podswitch.agent.api.QueryParameters.one;
+
 /**
  * {@code GET /apis/podswitch.dev/v1/flows}: the flow logs of the daemon's nodes, in Hubble's
  * vocabulary. Query: {@code since=NODE:SEQ,…} (the {@code next} of the last answer, to follow),
@@ -34,7 +37,7 @@ final class FlowsResource
         final Map<String, List<String>> query) throws ApiError
     {
         final ClusterFlows.Page page = ClusterFlows.read(nodes, snapshot, since(one(query, "since")),
-            number(query, "last", 0, MAX_LAST), filter(query));
+            (int)number(query, "last", 0, MAX_LAST, 0, "a number from 0 to " + MAX_LAST), filter(query));
         final Map<String, Object> answer = new LinkedHashMap<>();
         answer.put("items", page.flows());
         answer.put("next", cursor(page.next()));
@@ -56,7 +59,7 @@ final class FlowsResource
             throw ApiError.badRequest("protocol must be TCP, UDP, ICMPv4 or SCTP, not \"" + protocol + "\"");
         }
         return new FlowFilter(podKey(query, "pod"), podKey(query, "fromPod"), podKey(query, "toPod"),
-            one(query, "namespace"), verdict, protocol, number(query, "port", 0, 65_535), one(query, "node"));
+            one(query, "namespace"), verdict, protocol, (int)number(query, "port", 0, 65_535, 0, "a number from 0 to 65535"), one(query, "node"));
     }
 
     /** {@code node-1:42,node-2:7} → per node, the sequence to read from. */
@@ -103,35 +106,6 @@ final class FlowsResource
             throw ApiError.badRequest(name + " must be NAMESPACE/NAME, not \"" + key + "\"");
         }
         return key;
-    }
-
-    private static int number(final Map<String, List<String>> query, final String name, final int min, final int max)
-        throws ApiError
-    {
-        final String text = one(query, name);
-        if (text == null)
-        {
-            return 0;
-        }
-        try
-        {
-            final int value = Integer.parseInt(text);
-            if (value < min || value > max)
-            {
-                throw new NumberFormatException();
-            }
-            return value;
-        }
-        catch (final NumberFormatException outOfRange)
-        {
-            throw ApiError.badRequest(name + " must be a number from " + min + " to " + max + ", not \"" + text + "\"");
-        }
-    }
-
-    private static String one(final Map<String, List<String>> query, final String name)
-    {
-        final List<String> values = query.get(name);
-        return values == null || values.isEmpty() || values.getLast().isEmpty() ? null : values.getLast();
     }
 
     private static String upper(final String text)

@@ -71,7 +71,7 @@ final class ReplayResource
     {
         final String key = path.get(4) + "/" + path.get(6);
         final boolean rewriteSource = flag(query, "rewriteSource");
-        final long rate = rate(query);
+        final long rate = QueryParameters.number(query, "rate", 1, MAX_RATE, 0, "frames a second, from 1 to " + MAX_RATE);
         final List<long[]> frames = records(body);
         if (rate > 0 && (frames.size() - 1) * TimeUnit.SECONDS.toNanos(1) / rate > MAX_PACED_NS)
         {
@@ -205,29 +205,6 @@ final class ReplayResource
             case "false" -> false;
             default -> throw ApiError.badRequest(name + " must be true or false, not \"" + value + "\"");
         };
-    }
-
-    private static long rate(final Map<String, List<String>> query) throws ApiError
-    {
-        final List<String> values = query.getOrDefault("rate", List.of());
-        if (values.isEmpty() || values.getLast().isEmpty())
-        {
-            return 0;
-        }
-        try
-        {
-            final long rate = Long.parseLong(values.getLast());
-            if (rate < 1 || rate > MAX_RATE)
-            {
-                throw new NumberFormatException();
-            }
-            return rate;
-        }
-        catch (final NumberFormatException invalid)
-        {
-            throw ApiError.badRequest("rate must be frames a second, from 1 to " + MAX_RATE + ", not \""
-                + values.getLast() + "\"");
-        }
     }
 
     private static void waitUntil(final long deadlineNs)
