@@ -13,9 +13,8 @@ import dev.podswitch.datastore.DatastoreWriter;
 import dev.podswitch.datastore.EtcdEndpoints;
 import dev.podswitch.datastore.StateModels;
 import dev.podswitch.datastore.SubnetLease;
+import io.netty.handler.codec.http.QueryStringDecoder;
 
-import java.net.URLDecoder;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -75,30 +74,13 @@ final class EtcdApi
             List::of, () -> nodes, () -> new LinkedHashMap<>(Map.of("datastore", datastoreStatus)));
         return ApiClient.inProcess("etcd at " + endpoints + " (" + keys.prefix() + ")", (method, path, body) ->
         {
-            final int question = path.indexOf('?');
-            final ApiResponse response = api.handle(method, question < 0 ? path : path.substring(0, question),
-                query(question < 0 ? "" : path.substring(question + 1)), body);
+            // Decoded as the daemon's HTTP handler decodes a request's URI, so both answer alike.
+            final QueryStringDecoder uri = new QueryStringDecoder(path);
+            final ApiResponse response = api.handle(method, uri.rawPath(), uri.parameters(), body);
             final Map<String, Object> answer = JSON.convertValue(response.body(), new TypeReference<>()
             {
             });
             return new ApiClient.Response(response.status(), answer == null ? Map.of() : answer);
         });
-    }
-
-    private static Map<String, List<String>> query(final String text)
-    {
-        final Map<String, List<String>> query = new LinkedHashMap<>();
-        for (final String pair : text.split("&"))
-        {
-            if (pair.isEmpty())
-            {
-                continue;
-            }
-            final int equals = pair.indexOf('=');
-            final String name = URLDecoder.decode(equals < 0 ? pair : pair.substring(0, equals), StandardCharsets.UTF_8);
-            final String value = equals < 0 ? "" : URLDecoder.decode(pair.substring(equals + 1), StandardCharsets.UTF_8);
-            query.computeIfAbsent(name, ignored -> new ArrayList<>()).add(value);
-        }
-        return query;
     }
 }
