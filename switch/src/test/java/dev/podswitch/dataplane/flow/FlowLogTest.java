@@ -104,12 +104,15 @@ class FlowLogTest
     {
         final FlowLog log = new FlowLog(4, new DropSampler(100));
         log.dropped(tcp(1, 2, 3, 4), DropReason.BAD_IP_CHECKSUM, FlowLog.DIRECTION_EGRESS, 1, 0);
+        final List<FlowRecord> read = new ArrayList<>();
         log.read(0, 1, record ->
         {
             assertFalse(record.addressed);
             assertEquals(0, record.sourceIp);
             assertEquals(0, record.sourcePort);
+            read.add(record);
         });
+        assertEquals(1, read.size(), "the drop itself is recorded, without its addresses");
     }
 
     @Test
