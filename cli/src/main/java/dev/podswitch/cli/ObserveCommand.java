@@ -3,6 +3,7 @@ package dev.podswitch.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.podswitch.cli.api.ApiClient;
 import dev.podswitch.cli.api.ApiCommandSupport;
+import dev.podswitch.control.flows.FlowLines;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;

@@ -144,9 +144,12 @@ class RunCommandTest
             "src/test/resources/run/expects-a-denial.yaml"));
         final String html = java.nio.file.Files.readString(report);
         assertTrue(html.contains("<table class=matrix>"), "the demo's matrices are drawn");
-        assertTrue(html.contains("NetworkPolicies in force: prod/db-policy"), "the policy step names its policy");
-        assertTrue(html.contains("class=\"deny\" title=\"default/web → prod/db: denied; answer none"),
-            "the denied cell of the demo's policy step, with its answer");
+        assertTrue(html.contains("<div class=policyname>prod/db-policy</div>"), "the policy step shows its policy");
+        assertTrue(html.contains("class=\"deny\" title=\"probe: denied; answer none; nothing reached the receiver\n"
+            + "TCP/3306 from default/web (10.244.0.2) to prod/db (10.244.0.3): DENIED"),
+            "the denied cell of the demo's policy step, with its answer and its explanation");
+        assertTrue(html.contains("id=s1-t0-p0 title=\"probe: allowed (expected denied)"),
+            "the failed expectation of the second scenario is marked");
         assertTrue(html.contains("<td class=fail>✗</td><td>default/a</td><td>default/b</td>"),
             "the failed expectation of the second scenario is marked");
         assertTrue(html.contains("<span class=fail>FAIL</span>") && html.contains("<span class=pass>PASS</span>"));

@@ -1,4 +1,4 @@
-package dev.podswitch.cli;
+package dev.podswitch.control.flows;
 
 import java.util.List;
 import java.util.Map;
@@ -7,13 +7,13 @@ import java.util.Map;
  * A flow (as the control API renders it, Hubble's fields) in one readable line:
  * {@code 16:40:00.123 node-2 default/web:41234 -> prod/db:3306 TCP SYN DROPPED (ingress denied: prod/db-policy)}.
  */
-final class FlowLines
+public final class FlowLines
 {
     private FlowLines()
     {
     }
 
-    static String compact(final Map<String, Object> flow)
+    public static String compact(final Map<String, Object> flow)
     {
         final StringBuilder line = new StringBuilder();
         final String time = String.valueOf(flow.get("time"));
