@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
     description = "A userspace software switch that emulates Kubernetes pod networking.%n"
         + "Exit status: 0 every expectation held, 1 some expectation failed, 2 invalid input.",
     subcommands = {RunCommand.class, UpCommand.class, DownCommand.class, AgentCommand.class, GetCommand.class, ApplyCommand.class,
-        DeleteCommand.class, LabelCommand.class, StatusCommand.class, CaptureCommand.class, ObserveCommand.class, PolicyCommand.class, CniCommand.class, DemoCommand.class, ValidateCommand.class, ExplainCommand.class, BenchCommand.class, VersionCommand.class,
+        DeleteCommand.class, LabelCommand.class, StatusCommand.class, CaptureCommand.class, ObserveCommand.class, ReportCommand.class, PolicyCommand.class, CniCommand.class, DemoCommand.class, ValidateCommand.class, ExplainCommand.class, BenchCommand.class, VersionCommand.class,
         ReplayCommand.class,
         CommandLine.HelpCommand.class})
 public final class Main

@@ -10,6 +10,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -21,7 +22,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * {@code podswitch observe} on a live {@code up} lab (real namespaces, real TCP through TAPs and
  * VXLAN between two nodes): with only {@code default/web} allowed to {@code prod/db} on TCP 3306,
  * web's connection is a FORWARDED flow naming the allowing policy and rule, another pod's a DROPPED
- * one (POLICY_DENIED_INGRESS) naming the policy that isolates db — the flows Hubble would show.
+ * one (POLICY_DENIED_INGRESS) naming the policy that isolates db — the flows Hubble would show;
+ * and {@code podswitch report} draws the same lab, its policy and those flows.
  */
 @Tag("root")
 class ObserveRootTest
@@ -62,6 +64,30 @@ class ObserveRootTest
                 && line.contains("-> prod/db:3306 TCP SYN DROPPED (ingress denied: prod/db-policy)")), compact.out());
             final DaemonProcess.Result invalid = lab.run("observe", "--verdict", "MAYBE");
             assertEquals(2, invalid.exit(), "a bad filter is invalid input: " + invalid.err());
+        }
+    }
+
+    @Test
+    void shouldWriteTheTeachingReportOfTheRunningLab() throws Exception
+    {
+        try (PolicyUpLab lab = PolicyUpLab.start(work))
+        {
+            assertFalse(connects(lab.namespaceOf("default/other"), PolicyUpLab.DB_IP, 3306), "other does not reach db");
+            final Path page = work.resolve("lab.html");
+            final DaemonProcess.Result written = lab.run("report", "-w", page.toString(), "--port", "3306");
+            assertEquals(0, written.exit(), written.err());
+            final String html = Files.readString(page);
+            assertTrue(html.contains("<svg class=\"topology\"") && html.contains("data-node=\"node-2\"")
+                && html.contains("data-pod=\"prod/db\"") && html.contains("10.244.1.10"), "the lab's picture");
+            assertTrue(html.contains("<div class=policyname>prod/db-policy</div>"), "the policy in force");
+            assertTrue(html.contains("title=\"TCP/3306 from default/other (10.244.0.11) to prod/db (10.244.1.10): DENIED"),
+                "the denied pair explains itself");
+            assertTrue(html.contains("allowed by prod/db-policy spec.ingress[0].from[0] ports[0]"),
+                "the allowed pair names its rule");
+            assertTrue(html.contains("-&gt; prod/db:3306 TCP SYN DROPPED (ingress denied: prod/db-policy)"),
+                "the flows list the denied SYN");
+            final DaemonProcess.Result invalid = lab.run("report", "-w", page.toString(), "--protocol", "GRE");
+            assertEquals(2, invalid.exit(), "an unknown protocol is invalid input: " + invalid.err());
         }
     }
 

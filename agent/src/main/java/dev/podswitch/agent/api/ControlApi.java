@@ -131,6 +131,10 @@ public final class ControlApi
         {
             return only(method, "GET", () -> FlowsResource.of(nodes.get(), model.snapshot(), query));
         }
+        if (joined.equals(ReportResource.PATH))
+        {
+            return only(method, "GET", () -> ReportResource.of(nodes.get(), nodeList.get(), model.snapshot(), query));
+        }
         if (ReplayResource.matches(path))
         {
             return only(method, "POST", () -> ReplayResource.inject(nodes.get(), model.snapshot(), path, query, body));
