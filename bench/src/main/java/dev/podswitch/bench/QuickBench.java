@@ -61,15 +61,22 @@ public final class QuickBench
         run(List.of(args).contains("--json"), System.out, System.err);
     }
 
-    /** Runs every entry, reporting progress on {@code progress}, and prints the table (or JSON) on {@code out}. */
+    /**
+     * Runs every entry, reporting progress on {@code progress} (a line as each starts, with the time
+     * left as the ones done so far predict it), and prints the table (or JSON) on {@code out}.
+     */
     public static void run(final boolean json, final java.io.PrintStream out, final java.io.PrintStream progress)
         throws RunnerException
     {
         final List<Row> rows = new ArrayList<>();
+        final long started = System.nanoTime();
         int index = 0;
         for (final Entry entry : ENTRIES)
         {
-            progress.printf("podswitch bench: [%d/%d] %s ...%n", ++index, ENTRIES.size(), entry.label());
+            final long left = index == 0 ? -1
+                : (System.nanoTime() - started) / index * (ENTRIES.size() - index) / 1_000_000_000L;
+            progress.printf("podswitch bench: [%d/%d] %s%s%n", ++index, ENTRIES.size(), entry.label(),
+                left < 0 ? "" : " (about " + left + " s left)");
             rows.add(run(entry));
         }
         out.println(json ? toJson(rows) : toTable(rows));

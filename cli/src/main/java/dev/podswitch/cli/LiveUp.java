@@ -16,6 +16,7 @@ import dev.podswitch.scenarios.model.Scenario;
 import dev.podswitch.scenarios.live.LiveEndpoints;
 import dev.podswitch.scenarios.live.LiveMode;
 import dev.podswitch.scenarios.live.LabStateFile;
+import dev.podswitch.scenarios.report.TerminalProgress;
 import dev.podswitch.scenarios.run.Lab;
 
 import java.io.PrintStream;

@@ -20,9 +20,13 @@ import java.util.stream.Collectors;
  */
 public final class HumanReport implements RunListener
 {
+    /** Probes in a step from which a terminal shows their progress: live probes take a while each. */
+    private static final int PROGRESS_FROM_PROBES = 100;
+
     private final PrintStream out;
     private final Style style;
     private int stepCount;
+    private TerminalProgress probing;
 
     public HumanReport(final PrintStream out, final Style style)
     {
@@ -86,13 +90,15 @@ public final class HumanReport implements RunListener
     @Override
     public void probesProgress(final int done, final int total)
     {
-        if (total > 2000 && style.color())
+        if (probing == null)
         {
-            System.err.print("\r  probing " + done + "/" + total + "   ");
-            if (done == total)
-            {
-                System.err.print("\r" + " ".repeat(40) + "\r");
-            }
+            probing = TerminalProgress.onTerminal("probing", total, PROGRESS_FROM_PROBES);
+        }
+        probing.update(done);
+        if (done >= total)
+        {
+            probing.finish();
+            probing = null;
         }
     }
 

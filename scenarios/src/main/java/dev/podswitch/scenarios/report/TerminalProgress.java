@@ -1,4 +1,4 @@
-package dev.podswitch.cli;
+package dev.podswitch.scenarios.report;
 
 import java.io.Console;
 import java.io.PrintStream;
@@ -8,7 +8,7 @@ import java.io.PrintStream;
  * terminal only: redirected to a file, a pipe or a CI log it prints nothing, so logs stay clean.
  * Redraws at most every 100 ms, and clears itself when done.
  */
-final class TerminalProgress
+public final class TerminalProgress
 {
     private static final long REDRAW_NS = 100_000_000L;
 
@@ -28,14 +28,14 @@ final class TerminalProgress
     }
 
     /** On stderr, when it is a terminal and {@code total} makes the wait noticeable. */
-    static TerminalProgress onTerminal(final String label, final int total, final int worthShowingFrom)
+    public static TerminalProgress onTerminal(final String label, final int total, final int worthShowingFrom)
     {
         final Console console = System.console();
         return new TerminalProgress(label, total, System.err, console != null && console.isTerminal()
             && total >= worthShowingFrom);
     }
 
-    synchronized void update(final int done)
+    public synchronized void update(final int done)
     {
         final long now = System.nanoTime();
         if (!enabled || (done < total && now - lastDrawNs < REDRAW_NS))
@@ -48,7 +48,7 @@ final class TerminalProgress
         drawn = true;
     }
 
-    synchronized void finish()
+    public synchronized void finish()
     {
         if (drawn)
         {

@@ -1,4 +1,4 @@
-package dev.podswitch.cli;
+package dev.podswitch.scenarios.report;
 
 import org.junit.jupiter.api.Test;
 
