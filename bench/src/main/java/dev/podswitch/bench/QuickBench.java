@@ -22,10 +22,12 @@ import java.util.Map;
 
 /**
  * {@code ./podswitch bench}: a quick run (under two minutes) of the benchmarks that say what this
- * machine can do — one short fork each, one parameter point each — printed as a table of millions
- * of packets (or decisions) per second, nanoseconds per packet and bytes allocated per packet; or,
- * with {@code --json}, one JSON array of {@code {"benchmark", "params", "score", "error", "unit",
- * "allocBytesPerOp"}} for tools that track the figures. Full runs: bench/README.md.
+ * machine can do — one fork each, one parameter point each, the median of five one-second
+ * iterations — printed as a table of millions of packets (or decisions) per second with the range
+ * of the iterations, nanoseconds per packet and bytes allocated per packet; or, with
+ * {@code --json}, one JSON array of {@code {"benchmark", "params", "score" (the median), "min",
+ * "max", "error" (JMH's 99.9 %), "unit", "allocBytesPerOp"}} for tools that track the figures.
+ * Full runs: bench/README.md.
  */
 public final class QuickBench
 {
@@ -82,19 +84,31 @@ public final class QuickBench
         out.println(json ? toJson(rows) : toTable(rows));
     }
 
-    private record Row(Entry entry, double score, double error, String unit, double allocBytesPerOp)
+    /**
+     * One benchmark's figures: the median of its measurement iterations (a slow iteration, the
+     * noise of a shared machine, moves it less than the mean), their range, and JMH's 99.9 % error.
+     */
+    private record Row(Entry entry, double score, double min, double max, double error, String unit,
+        double allocBytesPerOp)
     {
     }
+
+    /** Three 1 s warm-ups and five 1 s measurements: the median of five is stable enough to compare two builds. */
+    static final int WARMUP_ITERATIONS = 3;
+    static final int MEASUREMENT_ITERATIONS = 5;
 
     private static Row run(final Entry entry) throws RunnerException
     {
         final ChainedOptionsBuilder options = new OptionsBuilder()
             .include("^" + entry.benchmark().replace(".", "\\.") + "$")
             .forks(1)
-            .warmupIterations(2)
-            .warmupTime(TimeValue.milliseconds(500))
-            .measurementIterations(3)
-            .measurementTime(TimeValue.milliseconds(500))
+            // The fork gets these, not the flags of the JVM that runs this (the launcher's
+            // -XX:+UseSerialGC beside BenchmarkBase's -XX:+UseParallelGC stopped the fork at birth).
+            .jvmArgs("--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow")
+            .warmupIterations(WARMUP_ITERATIONS)
+            .warmupTime(TimeValue.seconds(1))
+            .measurementIterations(MEASUREMENT_ITERATIONS)
+            .measurementTime(TimeValue.seconds(1))
             .addProfiler(GCProfiler.class)
             .verbosity(VerboseMode.SILENT);
         entry.params().forEach(options::param);
@@ -106,8 +120,17 @@ public final class QuickBench
         final RunResult result = results.iterator().next();
         final Result<?> primary = result.getPrimaryResult();
         final Result<?> allocation = result.getSecondaryResults().get("gc.alloc.rate.norm");
-        return new Row(entry, primary.getScore(), primary.getScoreError(), primary.getScoreUnit(),
-            allocation == null ? Double.NaN : allocation.getScore());
+        final double[] iterations = result.getBenchmarkResults().stream()
+            .flatMap(benchmark -> benchmark.getIterationResults().stream())
+            .mapToDouble(iteration -> iteration.getPrimaryResult().getScore()).sorted().toArray();
+        return new Row(entry, median(iterations), iterations[0], iterations[iterations.length - 1], primary.getScoreError(),
+            primary.getScoreUnit(), allocation == null ? Double.NaN : allocation.getScore());
+    }
+
+    static double median(final double[] sorted)
+    {
+        final int middle = sorted.length / 2;
+        return sorted.length % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
     }
 
     private static String toTable(final List<Row> rows)
@@ -117,15 +140,15 @@ public final class QuickBench
         {
             width = Math.max(width, label(row).length());
         }
-        final StringBuilder table = new StringBuilder(String.format("%n%-" + width + "s %18s %8s %8s%n", "benchmark",
-            "M per s (± error)", "ns each", "B each"));
+        final StringBuilder table = new StringBuilder(String.format("%n%-" + width + "s %24s %8s %8s%n", "benchmark",
+            "M per s, median (min–max)", "ns each", "B each"));
         for (final Row row : rows)
         {
-            table.append(String.format("%-" + width + "s %9.1f ± %6.1f %8.1f %8.2f%n", label(row), row.score() / 1e6,
-                row.error() / 1e6, 1e9 / row.score(), row.allocBytesPerOp()));
+            table.append(String.format("%-" + width + "s %9.2f (%5.2f–%5.2f) %8.1f %8.2f%n", label(row), row.score() / 1e6,
+                row.min() / 1e6, row.max() / 1e6, 1e9 / row.score(), row.allocBytesPerOp()));
         }
-        return table.append("\nOne short fork per line: figures for this machine, with wide error bars. "
-            + "Full runs and how to read them: bench/README.md").toString();
+        return table.append("\nOne fork per line, the median of " + MEASUREMENT_ITERATIONS + " one-second iterations: figures for "
+            + "this machine (compare two builds on the same one, side by side). Full runs: bench/README.md").toString();
     }
 
     private static String label(final Row row)
@@ -143,7 +166,8 @@ public final class QuickBench
             object.put("benchmark", row.entry().benchmark());
             final ObjectNode params = object.putObject("params");
             new LinkedHashMap<>(row.entry().params()).forEach(params::put);
-            object.put("score", row.score()).put("error", row.error()).put("unit", row.unit());
+            object.put("score", row.score()).put("min", row.min()).put("max", row.max()).put("error", row.error())
+                .put("unit", row.unit());
             if (Double.isNaN(row.allocBytesPerOp()))
             {
                 object.putNull("allocBytesPerOp");
