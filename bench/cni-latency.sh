@@ -8,11 +8,16 @@
 #   - plugin start-up: N runs of the installed plugin exec'd directly for VERSION, which the
 #     plugin answers without the agent — the pure cost of starting it (with its AOT cache, as
 #     installed, and once more without the cache for comparison);
-#   - agent side: the time the agent logs for each ADD and DEL it served ("... -> ok (N µs)").
+#   - agent side: the time the agent logs for each ADD and DEL it served ("... -> ok (N µs)");
+#   - the anchor: the reference `bridge` + `host-local` plugins (Debian's containernetworking-plugins,
+#     /usr/lib/cni; --ref-plugins DIR) driven by the same cnitool on a namespace of their own, one
+#     reference pair after each podswitch pair, so the ratio compares pairs timed side by side.
+#     Their bridge gets no gateway and no masquerading (no iptables rules) and is removed on exit.
 # W warm-up pairs (default 5) run first and are not counted; the very first ADD (cold agent) is
 # printed on its own. Statistics are nearest-rank: median = value ⌈n/2⌉, p99 = value ⌈0.99 n⌉.
 #
-# Usage: bench/cni-latency.sh [--pairs N] [--warmup W] [--lock FILE|--no-lock] [--keep DIR]
+# Usage: bench/cni-latency.sh [--pairs N] [--warmup W] [--ref-plugins DIR|--no-ref] [--lock FILE|--no-lock]
+#                             [--keep DIR]
 # Root only (cnitool and the agent make namespaces and TAP devices). Needs cnitool
 # (/usr/local/bin/cnitool or on PATH; `.ci/build-cnitool.sh` builds it). Everything it makes is
 # named psw + a random suffix and removed on exit (trap), also on failure or Ctrl-C. The
@@ -21,7 +26,7 @@
 set -euo pipefail
 
 home="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-pairs=100; warmup=5; lock=/tmp/podswitch-bench.lock; keep=""
+pairs=100; warmup=5; lock=/tmp/podswitch-bench.lock; keep=""; ref_plugins=/usr/lib/cni
 while [ $# -gt 0 ]; do
   case "$1" in
     --pairs) pairs="$2"; shift 2 ;;
@@ -29,7 +34,9 @@ while [ $# -gt 0 ]; do
     --lock) lock="$2"; shift 2 ;;
     --no-lock) lock=""; shift ;;
     --keep) keep="$2"; shift 2 ;;
-    -h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --ref-plugins) ref_plugins="$2"; shift 2 ;;
+    --no-ref) ref_plugins=""; shift ;;
+    -h|--help) sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "cni-latency.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -48,8 +55,13 @@ for tool in ip awk sort flock; do command -v "$tool" >/dev/null || die "$tool is
 suffix="$(od -An -N4 -tx4 /dev/urandom | tr -d ' \n')"
 namespace="psw${suffix}"
 network="psw${suffix}-bench"
+ref_namespace="psw${suffix}r"; ref_network="psw${suffix}-ref"; ref_bridge="psw${suffix}b"
 work="$(mktemp -d "/tmp/psw-cni-bench.XXXXXX")"
 agent_pid=""
+if [ -n "$ref_plugins" ] && { [ ! -x "$ref_plugins/bridge" ] || [ ! -x "$ref_plugins/host-local" ]; }; then
+  log "no reference plugins in $ref_plugins (apt-get install -y containernetworking-plugins): measuring podswitch alone"
+  ref_plugins=""
+fi
 
 cleanup() {
   local rc=$?
@@ -61,6 +73,12 @@ cleanup() {
     wait "$agent_pid" 2>/dev/null
   fi
   ip netns delete "$namespace" 2>/dev/null
+  if [ -n "$ref_plugins" ]; then
+    CNI_PATH="$ref_plugins" NETCONFPATH="$work/net-ref.d" "$cnitool" del "$ref_network" "/var/run/netns/$ref_namespace" >/dev/null 2>&1
+    ip netns delete "$ref_namespace" 2>/dev/null
+    ip link delete "$ref_bridge" 2>/dev/null
+    rm -f /var/lib/cni/results/"$ref_network"-*
+  fi
   rm -f /var/lib/cni/results/"$network"-*
   if [ -n "$keep" ]; then mkdir -p "$keep" && cp -r "$work"/. "$keep"/ && log "kept the raw timings and agent log in $keep"; fi
   rm -rf "$work"
@@ -97,6 +115,16 @@ chmod +x "$work/plugin-no-aot"
 ip netns add "$namespace"
 export CNI_PATH="$work/bin" NETCONFPATH="$work/net.d"
 : >"$work/add.us"; : >"$work/del.us"; : >"$work/version.us"; : >"$work/version-no-aot.us"
+: >"$work/ref-add.us"; : >"$work/ref-del.us"
+if [ -n "$ref_plugins" ]; then
+  ip netns add "$ref_namespace"
+  mkdir -p "$work/net-ref.d"
+  cat >"$work/net-ref.d/10-ref.conflist" <<JSON
+{"cniVersion": "1.0.0", "name": "$ref_network", "plugins": [{"type": "bridge", "bridge": "$ref_bridge",
+  "isGateway": false, "ipMasq": false,
+  "ipam": {"type": "host-local", "ranges": [[{"subnet": "10.99.0.0/24"}]], "dataDir": "$work/ref-ipam"}}]}
+JSON
+fi
 
 one_pair() {   # $1: file to append the ADD µs to, $2: the DEL µs
   local t0 t1 t2
@@ -109,11 +137,23 @@ one_pair() {   # $1: file to append the ADD µs to, $2: the DEL µs
   echo $(( $(micros "$t2") - $(micros "$t1") )) >>"$2"
 }
 
+ref_pair() {   # the reference plugins, the same way: $1 ADD µs file, $2 DEL µs file
+  [ -n "$ref_plugins" ] || return 0
+  local t0 t1 t2
+  t0=$EPOCHREALTIME
+  CNI_PATH="$ref_plugins" NETCONFPATH="$work/net-ref.d" "$cnitool" add "$ref_network" "/var/run/netns/$ref_namespace" >/dev/null
+  t1=$EPOCHREALTIME
+  CNI_PATH="$ref_plugins" NETCONFPATH="$work/net-ref.d" "$cnitool" del "$ref_network" "/var/run/netns/$ref_namespace"
+  t2=$EPOCHREALTIME
+  echo $(( $(micros "$t1") - $(micros "$t0") )) >>"$1"
+  echo $(( $(micros "$t2") - $(micros "$t1") )) >>"$2"
+}
+
 if [ -n "$lock" ]; then exec 9>"$lock"; log "waiting for $lock"; flock 9; fi
 log "warm-up: $warmup ADD/DEL pairs (not counted)"
-for _ in $(seq 1 "$warmup"); do one_pair "$work/warm-add.us" "$work/warm-del.us"; done
-log "measuring: $pairs ADD/DEL pairs through cnitool"
-for _ in $(seq 1 "$pairs"); do one_pair "$work/add.us" "$work/del.us"; done
+for _ in $(seq 1 "$warmup"); do one_pair "$work/warm-add.us" "$work/warm-del.us"; ref_pair "$work/warm-ref-add.us" "$work/warm-ref-del.us"; done
+log "measuring: $pairs ADD/DEL pairs through cnitool${ref_plugins:+, each followed by one of the reference bridge + host-local plugins}"
+for _ in $(seq 1 "$pairs"); do one_pair "$work/add.us" "$work/del.us"; ref_pair "$work/ref-add.us" "$work/ref-del.us"; done
 log "measuring: $pairs plugin starts (VERSION, exec'd directly), with and without the AOT cache"
 for _ in $(seq 1 "$pairs"); do
   t0=$EPOCHREALTIME
@@ -155,5 +195,13 @@ stats "plugin start-up: VERSION exec'd directly (AOT cache, as installed)" "$wor
 stats "plugin start-up without the AOT cache" "$work/version-no-aot.us"
 stats "agent side of ADD (logged)" "$work/agent-add.us"
 stats "agent side of DEL (logged)" "$work/agent-del.us"
+if [ -n "$ref_plugins" ]; then
+  stats "reference bridge + host-local: cnitool add" "$work/ref-add.us"
+  stats "reference bridge + host-local: cnitool del" "$work/ref-del.us"
+  median() { sort -n "$1" | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)]; else print 0 }'; }
+  awk -v a="$(median "$work/add.us")" -v ra="$(median "$work/ref-add.us")" -v d="$(median "$work/del.us")" \
+    -v rd="$(median "$work/ref-del.us")" 'BEGIN { if (ra > 0 && rd > 0)
+      printf "\npodswitch / reference, medians of pairs timed side by side: ADD %.1f×, DEL %.1f× (target: ADD <= 2×)\n", a / ra, d / rd }'
+fi
 echo
 echo "first ADD of the run (cold agent): $(awk '{printf "%.1f", $1 / 1000; exit}' "$work/warm-add.us" 2>/dev/null || echo "?") ms through cnitool, $(awk -v us="${first_add_agent:-0}" 'BEGIN {printf "%.1f", us / 1000}') ms in the agent"
