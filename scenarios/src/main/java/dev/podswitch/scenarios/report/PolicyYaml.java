@@ -1,5 +1,7 @@
 package dev.podswitch.scenarios.report;
 
+import com.fasterxml.jackson.core.io.JsonStringEncoder;
+
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
@@ -152,23 +154,8 @@ final class PolicyYaml
 
     private static String scalar(final String text)
     {
-        if (!NEEDS_QUOTES.matcher(text).matches())
-        {
-            return text;
-        }
-        final StringBuilder quoted = new StringBuilder("\"");
-        for (int i = 0; i < text.length(); i++)
-        {
-            final char c = text.charAt(i);
-            switch (c)
-            {
-                case '"' -> quoted.append("\\\"");
-                case '\\' -> quoted.append("\\\\");
-                case '\n' -> quoted.append("\\n");
-                case '\t' -> quoted.append("\\t");
-                default -> quoted.append(c < 0x20 ? String.format("\\x%02x", (int)c) : String.valueOf(c));
-            }
-        }
-        return quoted.append('"').toString();
+        // A JSON string literal is a YAML double-quoted scalar (YAML 1.2 is a superset of JSON).
+        return NEEDS_QUOTES.matcher(text).matches()
+            ? '"' + new String(JsonStringEncoder.getInstance().quoteAsString(text)) + '"' : text;
     }
 }
