@@ -48,6 +48,11 @@ import java.util.Map;
  * <p>Start-up is ordered so that no restart opens a window: the policies and namespaces the last
  * run acknowledged are in force (compiled and published) before the first pod is re-attached,
  * and a kept state that cannot be read stops the start rather than starting open.
+ *
+ * <p>Why this file is over 400 lines: start-up is one ordered sequence — the state directory's
+ * lock and state, the policies restored and published before any pod is re-attached, then the CNI
+ * and API sockets, captures and metrics — with the options and status it serves; split, the order
+ * that makes a restart fail closed would no longer read in one place.
  */
 public final class NodeAgent implements AutoCloseable
 {

@@ -27,6 +27,10 @@ import java.util.concurrent.locks.LockSupport;
  * daemon in batches through {@code POST …/pods/{name}/replay} (bodies are bounded by the daemon's
  * {@code --api-max-body}: a batch it refuses as too large is sent again in halves), and the
  * daemon offers them to the pod's node ring with the pod's port as the input port.
+ *
+ * <p>Why this file is over 400 lines: reading the capture, rewriting sources, pacing to --rate and
+ * sending in bounded batches (halving one the daemon refuses as too large) are one loop whose
+ * state they share.
  */
 @Command(name = "replay", mixinStandardHelpOptions = true,
     description = {

@@ -41,6 +41,10 @@ import java.util.concurrent.atomic.AtomicReference;
  * <p>Threads: {@code doWork} on one thread at a time (the owner); ports, the tunnel's receive
  * thread and endpoints offer frames to the ring from any thread; the control plane publishes
  * tables and ports from any thread, and the pipeline picks them up between batches.
+ *
+ * <p>Why this file is over 400 lines: the node's whole outside — ports, the tunnel, captures,
+ * command queue, counters — sits beside the batch loop whose thread every one of those calls must
+ * respect; the stages themselves are in NodePipeline and the packages below.
  */
 public final class NodeDatapath implements EventPoller.Handler<Frame>
 {

@@ -45,6 +45,10 @@ import java.lang.foreign.MemorySegment;
  * ports, mirrors, capture, clock); the pipeline never reads a published reference itself, so a
  * batch never sees half an update. Owner thread only, between {@link #begin} and {@link #end}; no
  * allocation, lock or exception per frame (an unexpected one is counted and logged once).
+ *
+ * <p>Why this file is over 400 lines: the stages run in order in one method a reader can follow
+ * from parse to transmit; each stage's logic is in its own package, what stays here is the order
+ * and the drop accounting between them.
  */
 final class NodePipeline
 {

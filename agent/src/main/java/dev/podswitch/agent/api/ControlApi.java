@@ -30,6 +30,10 @@ import java.util.function.Supplier;
  * {@code POST /apis/podswitch.dev/v1/apply}, which applies a {@code List} of manifests all or
  * nothing, and {@code GET /status}. Every change goes through {@link ClusterModel#apply}, which
  * journals it before it takes effect, so an answer of 200 means it is kept.
+ *
+ * <p>Why this file is over 400 lines: the routing of every resource is one table a reader can
+ * scan; each resource's work is in its own class (FlowsResource, ReportResource, ReplayResource,
+ * ConnectionsResource, StatusResource, KubeShapes).
  */
 public final class ControlApi
 {

@@ -38,6 +38,11 @@ import java.util.concurrent.Callable;
  * <p>The pod's side is configured as the live lab configures its pods: the MAC {@code 0a:58:}+IP,
  * no IPv6 link-local, the address in the node's pod CIDR, a default route via the node gateway,
  * all with one {@code ip -batch} in the namespace. Driver thread only (the agent serialises).
+ *
+ * <p>Why this file is over 400 lines: making, re-attaching and removing a pod's network (the TAP
+ * inside its namespace, the TAP's configuration, the port, the pod) share the bounded namespace
+ * entry, the offload choice and the removal of a half-made device on failure; kept together so
+ * each path undoes exactly what it did.
  */
 public final class LivePodNetwork implements PodNetwork
 {

@@ -45,6 +45,11 @@ import java.util.concurrent.TimeUnit;
  * </pre>
  * Progress and per-change lines go to stderr; the last stdout line is {@code key=value} pairs for
  * the script. Exit 0, or 1 when an agent did not get there within the timeout or refused a change.
+ *
+ * <p>Why this file is over 400 lines: it is one benchmark's procedure as the script drives it —
+ * its arguments, the change loop that times every change on every agent, the waiting and the
+ * lines it prints — read top to bottom in the order it runs; what an agent's status says is in
+ * {@link AgentView}.
  */
 public final class PropagationProbe
 {
@@ -177,10 +182,6 @@ public final class PropagationProbe
     }
 
     /** What an agent's status says of the datastore that matters here. */
-    private record AgentView(long appliedRevision, long refused, int skipped)
-    {
-    }
-
     /**
      * One change: the put's own time; from its return until this process's watch saw it (negative: the
      * event came before the put's answer; NaN: not seen); until each agent, and all of them, applied it.
@@ -403,7 +404,7 @@ public final class PropagationProbe
         final ApiClient client = ApiClient.overSocket(socket);
         while (true)
         {
-            final long applied = view(client).appliedRevision();
+            final long applied = AgentView.of(client).appliedRevision();
             final long now = System.nanoTime();
             if (applied >= revision)
             {
@@ -422,59 +423,9 @@ public final class PropagationProbe
         final List<AgentView> views = new ArrayList<>();
         for (final Path socket : sockets)
         {
-            views.add(view(ApiClient.overSocket(socket)));
+            views.add(AgentView.of(ApiClient.overSocket(socket)));
         }
         return views;
-    }
-
-    private static AgentView view(final ApiClient client) throws IOException
-    {
-        final ApiClient.Response response = client.get("/status");
-        if (!response.ok())
-        {
-            throw new IOException(client.describe() + ": GET /status: HTTP " + response.status() + ": " + response.errorText());
-        }
-        final Map<?, ?> datastore = findDatastore(response.body());
-        if (datastore == null || !(datastore.get("appliedRevision") instanceof final Number applied))
-        {
-            throw new IOException(client.describe() + ": GET /status has no datastore.appliedRevision (is the agent "
-                + "running with --etcd?)");
-        }
-        final long refused = datastore.get("refusedChanges") instanceof final Number number ? number.longValue() : 0;
-        final int skipped = datastore.get("skippedKeys") instanceof final List<?> list ? list.size() : 0;
-        return new AgentView(applied.longValue(), refused, skipped);
-    }
-
-    /** The {@code datastore} object, wherever in the status it is nested. */
-    private static Map<?, ?> findDatastore(final Object node)
-    {
-        if (node instanceof final Map<?, ?> map)
-        {
-            if (map.get("datastore") instanceof final Map<?, ?> found && found.containsKey("appliedRevision"))
-            {
-                return found;
-            }
-            for (final Object child : map.values())
-            {
-                final Map<?, ?> found = findDatastore(child);
-                if (found != null)
-                {
-                    return found;
-                }
-            }
-        }
-        else if (node instanceof final List<?> list)
-        {
-            for (final Object child : list)
-            {
-                final Map<?, ?> found = findDatastore(child);
-                if (found != null)
-                {
-                    return found;
-                }
-            }
-        }
-        return null;
     }
 
     private boolean unchangedRefusals(final List<AgentView> before, final List<AgentView> after)

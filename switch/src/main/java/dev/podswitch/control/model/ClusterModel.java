@@ -25,6 +25,10 @@ import java.util.Objects;
  * rate, never per packet). Readers take an immutable {@link #snapshot()} without blocking applies
  * for longer than a reference read. The data plane never calls in: it sees only the compiled
  * {@link PolicyTable}s the publisher hands it.
+ *
+ * <p>Why this file is over 400 lines: the one apply path and the state it guards (validate,
+ * journal, compile, swap, publish) hold one lock; split across classes, that lock and what it
+ * guards would no longer be readable in one place.
  */
 public final class ClusterModel implements ClusterWriter
 {

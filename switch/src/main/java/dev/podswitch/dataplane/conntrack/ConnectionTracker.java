@@ -36,6 +36,10 @@ import java.util.List;
  * 32 bits and {@link #isReply}, {@link #isRelated}, {@link #isInvalid} flags above, or {@link #MISS}
  * (or, from {@link #insert}, {@link #ZONE_FULL}). A handle is valid until the next call that can
  * free an entry (lookup, insert, sweep, remove).
+ *
+ * <p>Why this file is over 400 lines: it is the dispatch of every protocol's packets to their
+ * connection (TCP, UDP, ICMP with its related errors, SCTP) plus the per-pod zone shares; the
+ * state machines and the table are in classes of their own.
  */
 public final class ConnectionTracker
 {

@@ -50,6 +50,11 @@ import java.util.concurrent.ThreadLocalRandom;
  * <p><b>Handles.</b> The slot index in the low 32 bits and {@link #REPLY_FLAG}, {@link #RELATED_FLAG},
  * {@link #INVALID_FLAG} above, or {@link #MISS}. A handle is valid until the next call that can free
  * an entry (find, add, sweep, remove).
+ *
+ * <p>Why this file is over 400 lines: the table's layout (the slot array, the 64-byte records, the
+ * zone counts) is private to it, and every operation that reads or writes a record — lookup,
+ * insert with its eviction choice, expiry, sweep, removal, snapshot — must agree on that layout;
+ * kept in one file so the layout is stated once and read next to every use.
  */
 final class ConntrackTable
 {
