@@ -51,9 +51,8 @@ public final class DatastoreWatcher implements AutoCloseable
     private final Consumer<String> log;
     private final BlockingQueue<Signal> signals = new LinkedBlockingQueue<>();
     private final Map<String, Datastore.Entry> mirror = new HashMap<>();
-    private final Thread thread;
+    private final BackgroundLoop loop;
     private final Object applied = new Object();
-    private volatile boolean running = true;
     private volatile long appliedRevision;
     private volatile long relists;
     private AutoCloseable watch;
@@ -70,14 +69,14 @@ public final class DatastoreWatcher implements AutoCloseable
         this.datastore = datastore;
         this.listener = listener;
         this.log = log;
-        this.thread = Thread.ofPlatform().daemon().name("podswitch-etcd-watch").unstarted(this::run);
+        this.loop = new BackgroundLoop("podswitch-etcd-watch", this::run);
     }
 
     /** Lists once on the caller's thread (so the first state is in force when this returns), then watches. */
     public DatastoreWatcher start() throws DatastoreException
     {
         relist(datastore.list());
-        thread.start();
+        loop.start();
         return this;
     }
 
@@ -125,7 +124,7 @@ public final class DatastoreWatcher implements AutoCloseable
 
     private void run()
     {
-        while (running)
+        while (loop.running())
         {
             try
             {
@@ -148,7 +147,7 @@ public final class DatastoreWatcher implements AutoCloseable
                         case Ended end ->
                         {
                             ended = true;
-                            if (running)
+                            if (loop.running())
                             {
                                 log.accept("etcd watch ended (" + end.cause().getMessage() + "); listing again");
                             }
@@ -156,7 +155,7 @@ public final class DatastoreWatcher implements AutoCloseable
                     }
                     signal = signals.poll();
                 }
-                if (ended && running)
+                if (ended && loop.running())
                 {
                     relistUntilDone();
                 }
@@ -201,7 +200,7 @@ public final class DatastoreWatcher implements AutoCloseable
 
     private void relistUntilDone()
     {
-        while (running)
+        while (loop.running())
         {
             try
             {
@@ -284,16 +283,7 @@ public final class DatastoreWatcher implements AutoCloseable
     @Override
     public void close()
     {
-        running = false;
-        thread.interrupt();
-        try
-        {
-            thread.join(Datastore.TIMEOUT.toMillis());
-        }
-        catch (final InterruptedException interrupted)
-        {
-            Thread.currentThread().interrupt();
-        }
+        loop.close();
         closeWatch();
     }
 }

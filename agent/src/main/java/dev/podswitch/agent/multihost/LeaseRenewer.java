@@ -1,5 +1,6 @@
 package dev.podswitch.agent.multihost;
 
+import dev.podswitch.datastore.BackgroundLoop;
 import dev.podswitch.datastore.Datastore;
 import dev.podswitch.datastore.DatastoreException;
 import dev.podswitch.datastore.SubnetLeaser;

@@ -2,6 +2,7 @@ package dev.podswitch.agent.multihost;
 
 import dev.podswitch.control.model.ClusterModel;
 import dev.podswitch.control.model.Pod;
+import dev.podswitch.datastore.BackgroundLoop;
 import dev.podswitch.datastore.ClusterState;
 import dev.podswitch.datastore.Datastore;
 import dev.podswitch.datastore.DatastoreException;

@@ -93,8 +93,7 @@ public final class HtmlReport implements RunListener
         {
             final List<Report.Cell> cells = new ArrayList<>(step.matrixProbes().size());
             step.matrixProbes().forEach(probe -> cells.add(cell(cluster, probe)));
-            final String probe = step.matrix().protocol().hasPorts() ? step.matrix().protocol() + "/" + step.matrix().port()
-                : step.matrix().protocol().name();
+            final String probe = step.matrix().protocol().probeLabel(step.matrix().port());
             matrix = new Report.Matrix(probe, step.matrix().sources(), step.matrix().destinations(), cells);
         }
         final ClusterFlows.Page flows = ClusterFlows.read(lab.cluster().nodes().values(), snapshot, current.flowCursor, 0,

@@ -18,6 +18,6 @@ public record ProbeOutcome(String from, String to, IpProtocol protocol, int port
     /** {@code TCP/3306}, {@code ICMP}. */
     public String probeLabel()
     {
-        return protocol.hasPorts() ? protocol + "/" + port : protocol.name();
+        return protocol.probeLabel(port);
     }
 }

@@ -47,7 +47,7 @@ public final class PolicyExplainer
         final Verdict verdict = ReferenceEvaluator.evaluate(cluster,
             Traffic.of(source.ip(), destination.ip(), protocol, port));
         final List<String> lines = new ArrayList<>();
-        final String probe = protocol.hasPorts() ? protocol + "/" + port : protocol.name();
+        final String probe = protocol.probeLabel(port);
         lines.add(probe + " from " + source.key() + " (" + Ipv4.format(source.ip()) + ") to " + destination.key() + " ("
             + Ipv4.format(destination.ip()) + ")" + (when.isEmpty() ? "" : " " + when) + ": "
             + (verdict.allowed() ? "ALLOWED" : "DENIED"));

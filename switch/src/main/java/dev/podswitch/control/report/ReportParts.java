@@ -71,7 +71,7 @@ public final class ReportParts
     public static Report.Matrix policyMatrix(final PolicyCluster cluster, final List<String> endpoints,
         final IpProtocol protocol, final int port)
     {
-        final String probe = protocol.hasPorts() ? protocol + "/" + port : protocol.name();
+        final String probe = protocol.probeLabel(port);
         final List<Report.Cell> cells = new ArrayList<>(endpoints.size() * endpoints.size());
         for (final String from : endpoints)
         {

@@ -29,6 +29,12 @@ public enum IpProtocol
         return hasPorts(number);
     }
 
+    /** How a probe of this protocol is named: {@code TCP/3306}, or {@code ICMP} for one without ports. */
+    public String probeLabel(final int port)
+    {
+        return hasPorts() ? name() + "/" + port : name();
+    }
+
     /**
      * Whether IP protocol {@code number} carries ports (TCP, UDP, SCTP: source and destination
      * port lead their headers), which policy matches on and conntrack keys by. ICMP does not (an

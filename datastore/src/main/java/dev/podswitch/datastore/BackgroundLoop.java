@@ -1,40 +1,39 @@
-package dev.podswitch.agent.multihost;
-
-import dev.podswitch.datastore.Datastore;
+package dev.podswitch.datastore;
 
 /**
- * A daemon thread that runs one job until closed — the lease renewer's, the pod publisher's. The
- * job checks {@link #running()} and treats an interrupt as "look again" (a nudge) or "stop", as
- * {@link #running()} then says. Closing waits at most an etcd timeout for the job to end.
+ * A daemon thread that runs one job until closed — the etcd watcher's, the agent's lease renewer's
+ * and pod publisher's. The job checks {@link #running()} and treats an interrupt as "look again"
+ * (a nudge) or "stop", as {@link #running()} then says. Closing waits at most an etcd timeout for
+ * the job to end.
  */
-final class BackgroundLoop implements AutoCloseable
+public final class BackgroundLoop implements AutoCloseable
 {
     private final Thread thread;
     private volatile boolean running = true;
 
-    BackgroundLoop(final String name, final Runnable job)
+    public BackgroundLoop(final String name, final Runnable job)
     {
         this.thread = Thread.ofPlatform().daemon().name(name).unstarted(job);
     }
 
-    void start()
+    public void start()
     {
         thread.start();
     }
 
-    boolean running()
+    public boolean running()
     {
         return running;
     }
 
     /** Wakes the job from a sleep or a wait (it should look again at once). */
-    void interrupt()
+    public void interrupt()
     {
         thread.interrupt();
     }
 
     /** Sleeps {@code millis}; false when the loop was closed meanwhile. */
-    boolean sleep(final long millis)
+    public boolean sleep(final long millis)
     {
         try
         {
